@@ -1,0 +1,127 @@
+"""Reading and writing images, with one-line errors and atomic writes.
+
+The course works on 8-bit images. Odd files are normalised the same way
+everywhere (and said so here, once): palette images become RGB, 16-bit images
+are scaled to 8 bits (``round(v / 257)``), an alpha channel is dropped by
+``read_image`` (``read_image_with_alpha`` keeps it for ``srlib upscale``),
+grayscale stays single-channel ``(H, W)``.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from srlib.errors import SRLibError
+
+__all__ = ["read_image", "read_image_with_alpha", "write_image", "IMAGE_SUFFIXES", "list_images"]
+
+IMAGE_SUFFIXES = (".png", ".bmp", ".jpg", ".jpeg", ".tif", ".tiff", ".webp")
+
+
+def list_images(folder: str | os.PathLike) -> list[Path]:
+    """Image files directly inside ``folder``, sorted by name; a clear error if there are none."""
+    folder = Path(folder)
+    if not folder.exists():
+        raise SRLibError(f"data folder not found: {folder} — check the path, or use a registered dataset name")
+    if not folder.is_dir():
+        raise SRLibError(f"not a folder: {folder} — give a folder of images")
+    files = sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
+    if not files:
+        raise SRLibError(
+            f"no images in {folder} — put .png/.bmp/.jpg files there (suffixes {', '.join(IMAGE_SUFFIXES)})"
+        )
+    return files
+
+
+def _open(path: Path):
+    from PIL import Image, UnidentifiedImageError
+
+    if not path.exists():
+        raise SRLibError(f"image not found: {path} — check the path")
+    try:
+        img = Image.open(path)
+        img.load()
+    except UnidentifiedImageError:
+        raise SRLibError(f"cannot read image {path}: not an image format Pillow knows — convert it to PNG") from None
+    except (OSError, SyntaxError, ValueError) as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise SRLibError(f"cannot read image {path}: {reason} (truncated or corrupt?) — re-download or re-export it") from None
+    return img
+
+
+def _to_uint8(array: np.ndarray) -> np.ndarray:
+    if array.dtype == np.uint8:
+        return array
+    if array.dtype == bool:
+        return array.astype(np.uint8) * 255
+    if array.dtype in (np.uint16, np.int32, np.int64, np.uint32) or array.max(initial=0) > 255:
+        return np.clip(np.floor(array.astype(np.float64) / 257.0 + 0.5), 0, 255).astype(np.uint8)
+    return np.clip(array, 0, 255).astype(np.uint8)
+
+
+def read_image_with_alpha(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray | None]:
+    """Read an image as uint8 ``(H, W)`` or ``(H, W, 3)`` plus its alpha ``(H, W)`` or None."""
+    path = Path(path)
+    img = _open(path)
+    mode = img.mode
+    alpha = None
+    if mode == "P":
+        img = img.convert("RGBA") if "transparency" in img.info else img.convert("RGB")
+        mode = img.mode
+    if mode in ("RGBA", "LA", "PA"):
+        alpha = np.asarray(img.getchannel("A"))
+        img = img.convert("RGB" if mode == "RGBA" else "L")
+    elif mode in ("CMYK", "YCbCr", "HSV", "LAB", "RGBX"):
+        img = img.convert("RGB")
+    elif mode == "1":
+        img = img.convert("L")
+    array = np.asarray(img)
+    if array.ndim == 3 and array.shape[-1] > 3:
+        array = array[..., :3]
+    array = _to_uint8(array)
+    if array.ndim not in (2, 3) or min(array.shape[:2]) == 0:
+        raise SRLibError(f"cannot use image {path}: unexpected shape {array.shape} — give a 2-D RGB or grayscale image")
+    return np.ascontiguousarray(array), alpha
+
+
+def read_image(path: str | os.PathLike) -> np.ndarray:
+    """Read an image file as uint8: ``(H, W, 3)`` for colour, ``(H, W)`` for grayscale."""
+    return read_image_with_alpha(path)[0]
+
+
+def write_image(path: str | os.PathLike, image: np.ndarray, alpha: np.ndarray | None = None) -> Path:
+    """Write a uint8 image atomically (temporary file in the same folder, then rename)."""
+    from PIL import Image
+
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise SRLibError(f"cannot write {path}: folder {folder} does not exist — create it first")
+    if not os.access(folder, os.W_OK):
+        raise SRLibError(f"cannot write {path}: folder {folder} is not writable — choose another output path")
+    array = np.asarray(image)
+    if array.dtype != np.uint8:
+        array = np.clip(np.floor(array.astype(np.float64) + 0.5), 0, 255).astype(np.uint8)
+    if array.ndim == 3 and array.shape[-1] == 1:
+        array = array[..., 0]
+    if alpha is not None:
+        channels = array[..., None] if array.ndim == 2 else array
+        array = np.concatenate([channels, np.asarray(alpha, dtype=np.uint8)[..., None]], axis=-1)  # LA or RGBA
+    img = Image.fromarray(array)
+    fmt = Image.registered_extensions().get(path.suffix.lower())
+    if fmt is None:
+        raise SRLibError(f"cannot write {path}: unknown image suffix '{path.suffix}' — use .png")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            img.save(handle, format=fmt)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return path
