@@ -1,0 +1,32 @@
+"""Shared fixtures: where ../shared lives, and skipping cleanly when it does not."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("SRLIB_SHARED", REPO.parent / "shared"))
+
+# Keep TensorFlow quiet and deterministic in tests.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+@pytest.fixture(scope="session")
+def shared_datasets() -> Path:
+    """../shared/datasets (Set5, Set14, T91, General-100); the test skips when it is absent."""
+    path = SHARED / "datasets"
+    if not (path / "Set5").is_dir():
+        pytest.skip("../shared/datasets is not present beside the checkout")
+    return path
+
+
+@pytest.fixture(scope="session")
+def shared_reference() -> Path:
+    """../shared/reference (NIQE pristine model, baboon.png, published table)."""
+    path = SHARED / "reference"
+    if not path.is_dir():
+        pytest.skip("../shared/reference is not present beside the checkout")
+    return path
