@@ -1,0 +1,186 @@
+"""The course's notebooks as files: find, keep clean, execute and render them.
+
+Notebooks in git are *clean*: no execution counts, no outputs, no widget state,
+only the kernelspec and language metadata — except cells marked
+``# NBVAL_CHECK_OUTPUT``, whose committed output is the expected, deterministic
+result that ``pytest --nbval-lax`` compares against (the pyro practice).
+
+``python -m srlib.ui.course check``   fail on stray outputs or metadata
+``python -m srlib.ui.course clean``   strip them (keeps check-cell outputs)
+``python -m srlib.ui.course record NB``  execute NB (smoke) and store check-cell outputs
+``python -m srlib.ui.course build``   execute every chapter into build/ and render HTML
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Sequence
+
+__all__ = [
+    "CHECK_MARK",
+    "chapters",
+    "hygiene_problems",
+    "clean_notebook",
+    "execute_notebook",
+    "record_check_outputs",
+    "build_course",
+]
+
+CHECK_MARK = "# NBVAL_CHECK_OUTPUT"
+KEEP_METADATA = {"kernelspec", "language_info"}
+KEEP_CELL_METADATA = {"tags", "jupyter"}  # 'parameters' tag; collapsed solution cells
+REPO = Path(__file__).resolve().parents[2]
+
+
+def chapters(folder: Path | None = None) -> list[Path]:
+    """The chapter notebooks in order (``NN_name.ipynb``)."""
+    folder = folder or REPO / "notebooks"
+    return sorted(p for p in folder.glob("[0-9][0-9]_*.ipynb"))
+
+
+def _is_check_cell(cell) -> bool:
+    return cell.get("cell_type") == "code" and CHECK_MARK in "".join(cell.get("source", ""))
+
+
+def hygiene_problems(path: Path) -> list[str]:
+    """Everything that makes ``path`` not clean, one message each (empty when clean)."""
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    problems = []
+    extra = set(nb.metadata) - KEEP_METADATA
+    if extra:
+        problems.append(f"{path.name}: notebook metadata {sorted(extra)} should be removed")
+    for index, cell in enumerate(nb.cells):
+        where = f"{path.name} cell {index}"
+        extra_cell = set(cell.get("metadata", {})) - KEEP_CELL_METADATA
+        if extra_cell:
+            problems.append(f"{where}: cell metadata {sorted(extra_cell)} should be removed")
+        if cell.cell_type != "code":
+            continue
+        if cell.get("execution_count") is not None:
+            problems.append(f"{where}: has an execution count")
+        if cell.get("outputs") and not _is_check_cell(cell):
+            problems.append(f"{where}: has outputs (only '{CHECK_MARK}' cells keep theirs)")
+    return problems
+
+
+def clean_notebook(path: Path) -> bool:
+    """Strip outputs (except check cells), counts and metadata; True if the file changed."""
+    import nbformat
+
+    before = path.read_text(encoding="utf-8")
+    nb = nbformat.reads(before, as_version=4)
+    nb.metadata = {k: v for k, v in nb.metadata.items() if k in KEEP_METADATA}
+    for cell in nb.cells:
+        cell.metadata = {k: v for k, v in cell.get("metadata", {}).items() if k in KEEP_CELL_METADATA}
+        if cell.cell_type != "code":
+            continue
+        cell.execution_count = None
+        if not _is_check_cell(cell):
+            cell.outputs = []
+        for output in cell.outputs:
+            if output.get("output_type") in ("execute_result", "display_data"):
+                output["metadata"] = {}
+            if output.get("output_type") == "execute_result":
+                output["execution_count"] = None
+    after = nbformat.writes(nb)
+    if not after.endswith("\n"):
+        after += "\n"
+    if after != before:
+        path.write_text(after, encoding="utf-8")
+        return True
+    return False
+
+
+def execute_notebook(path: Path, output: Path, profile: str = "smoke", timeout: int = 1800) -> float:
+    """Run ``path`` with papermill (``PROFILE=profile``) into ``output``; returns seconds taken."""
+    import papermill
+
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    start = time.perf_counter()
+    output.parent.mkdir(parents=True, exist_ok=True)
+    papermill.execute_notebook(
+        str(path),
+        str(output),
+        parameters={"PROFILE": profile},
+        cwd=str(path.parent),
+        kernel_name="python3",
+        progress_bar=False,
+        execution_timeout=timeout,
+    )
+    return time.perf_counter() - start
+
+
+def record_check_outputs(path: Path, profile: str = "smoke") -> int:
+    """Execute ``path`` and store the outputs of its check cells as the expected ones."""
+    import tempfile
+
+    import nbformat
+
+    with tempfile.TemporaryDirectory() as tmp:
+        executed_path = Path(tmp) / path.name
+        execute_notebook(path, executed_path, profile)
+        executed = nbformat.read(executed_path, as_version=4)
+    nb = nbformat.read(path, as_version=4)
+    # papermill inserts an 'injected-parameters' cell after the parameters cell; match by source.
+    by_source = {"".join(c.source): c for c in executed.cells if c.cell_type == "code"}
+    recorded = 0
+    for cell in nb.cells:
+        if _is_check_cell(cell):
+            cell.outputs = by_source["".join(cell.source)].outputs
+            recorded += 1
+    nbformat.write(nb, path)
+    clean_notebook(path)
+    return recorded
+
+
+def build_course(out_dir: Path, profile: str = "workshop", notebooks: Sequence[Path] | None = None) -> list[tuple[str, float]]:
+    """Execute every chapter into ``out_dir`` and render each to HTML; returns (chapter, seconds)."""
+    from nbconvert import HTMLExporter
+
+    timings = []
+    for path in notebooks or chapters():
+        executed = out_dir / path.name
+        seconds = execute_notebook(path, executed, profile)
+        body, _ = HTMLExporter().from_filename(str(executed))
+        (out_dir / (path.stem + ".html")).write_text(body, encoding="utf-8")
+        timings.append((path.stem, seconds))
+        print(f"{path.stem}: {seconds:.0f} s ({profile})", flush=True)
+    return timings
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m srlib.ui.course", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("check", help="fail if a notebook has stray outputs or metadata")
+    sub.add_parser("clean", help="strip stray outputs and metadata")
+    record = sub.add_parser("record", help="execute a notebook and store its check-cell outputs")
+    record.add_argument("notebook", type=Path)
+    build = sub.add_parser("build", help="execute every chapter and render HTML")
+    build.add_argument("--profile", default=os.environ.get("SRLIB_PROFILE", "workshop"))
+    build.add_argument("--out", type=Path, default=REPO / "build")
+    args = parser.parse_args(argv)
+
+    if args.command == "check":
+        problems = [p for nb in chapters() for p in hygiene_problems(nb)]
+        print("\n".join(problems) or f"{len(chapters())} notebooks are clean")
+        return 1 if problems else 0
+    if args.command == "clean":
+        for nb in chapters():
+            if clean_notebook(nb):
+                print(f"cleaned {nb.name}")
+        return 0
+    if args.command == "record":
+        print(f"recorded {record_check_outputs(args.notebook)} check cells in {args.notebook.name}")
+        return 0
+    build_course(args.out, args.profile)
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
