@@ -1,0 +1,154 @@
+"""Static matplotlib pictures of a comparison, for runs without a live widget.
+
+``comparison_figure`` draws the same panels, zoom box, crops and scores as
+``srlib.compare``; the widget embeds it as ``image/png`` so nbconvert, papermill
+and GitHub show a picture. ``show_images`` puts any images side by side.
+
+Figures are made with ``matplotlib.figure.Figure`` rather than ``pyplot`` so that
+building one (for instance inside a widget's repr) never leaves a second copy for
+the inline backend to display at the end of the cell.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+from srlib.errors import SRLibError
+from srlib.ui import panels
+
+__all__ = ["comparison_figure", "show_images", "figure_png", "STATIC_DPI"]
+
+STATIC_DPI = 80  # small PNGs keep executed notebooks small
+PANEL_INCHES = 2.4
+
+
+def figure_png(figure, dpi: float | None = None) -> bytes:
+    """PNG bytes of a figure, RGB without alpha (about 10% smaller than ``savefig``'s RGBA)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from PIL import Image
+
+    if dpi is not None:
+        figure.set_dpi(dpi)
+    canvas = FigureCanvasAgg(figure)
+    canvas.draw()
+    rgb = np.asarray(canvas.buffer_rgba())[..., :3]
+    buffer = io.BytesIO()
+    Image.fromarray(rgb).save(buffer, format="PNG", optimize=True)
+    return buffer.getvalue()
+
+
+def _hide_ticks(ax) -> None:
+    ax.set_xticks([])
+    ax.set_yticks([])
+
+
+def comparison_figure(
+    images: Mapping[str, np.ndarray],
+    hr: str | None = "HR",
+    scale: int | None = None,
+    zoom: tuple[int, int, int] | None = None,
+    *,
+    error_map: bool = False,
+    scores: Mapping[str, tuple[float, float]] | None = None,
+    dpi: float = STATIC_DPI,
+):
+    """One column per image: the whole image with the zoom box, then the zoomed crop.
+
+    Titles carry PSNR/SSIM on Y (``scale`` pixels shaved) when ``hr`` names the
+    reference; ``error_map=True`` shows ``|Y(SR) - Y(HR)|`` as a heat map instead
+    of the pixels. Returns a ``matplotlib.figure.Figure``.
+    """
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Rectangle
+
+    images = panels.normalise_images(images)
+    hr, _, _ = panels.pick_names(images, hr)
+    if error_map and hr is None:
+        raise SRLibError("error_map=True needs a reference — pass hr='HR' (the name of the HR image)")
+    if scores is None and hr is not None:
+        scores = panels.score_images(images, hr, scale)
+    box = panels.zoom_box(next(iter(images.values())).shape, zoom)
+    shown = dict(images)
+    vmax = None
+    if error_map:
+        vmax = panels.error_scale(images, hr)
+        shown = {name: panels.heat_map(panels.error_map(img, images[hr]), vmax) for name, img in images.items()}
+
+    height, width = next(iter(images.values())).shape[:2]
+    columns = len(shown)
+    figure = Figure(
+        figsize=(PANEL_INCHES * columns, PANEL_INCHES * (height / width) + PANEL_INCHES + 0.7),
+        dpi=dpi,
+        layout="constrained",
+    )
+    axes = figure.subplots(2, columns, squeeze=False, height_ratios=[height / width, 1.0])
+    top, left, size = box
+    for column, (name, image) in enumerate(shown.items()):
+        whole, crop = axes[0, column], axes[1, column]
+        gray = image.ndim == 2
+        whole.imshow(image, cmap="gray" if gray else None, vmin=0, vmax=255)
+        whole.add_patch(
+            Rectangle((left - 0.5, top - 0.5), size, size, fill=False, edgecolor=np.array(panels.BOX_COLOUR) / 255.0)
+        )
+        crop.imshow(
+            panels.zoom_crop(image, box), cmap="gray" if gray else None, vmin=0, vmax=255, interpolation="nearest"
+        )
+        if name == hr:
+            caption = "reference"
+        elif scores is not None and name in scores:
+            caption = panels.score_label(*scores[name])
+        else:
+            caption = ""
+        whole.set_title(f"{name}\n{caption}" if caption else name, fontsize=9)
+        for ax in (whole, crop):
+            _hide_ticks(ax)
+    axes[1, 0].set_ylabel(f"zoom {size}x{size} at ({top}, {left})", fontsize=8)
+    if error_map:
+        figure.suptitle(f"error map |Y(SR) - Y(HR)|, colour scale 0..{vmax:.1f} (magma)", fontsize=9)
+    return figure
+
+
+def show_images(
+    images: Mapping[str, np.ndarray] | Sequence[np.ndarray],
+    *,
+    columns: int | None = None,
+    same_scale: bool = False,
+    width: float = PANEL_INCHES,
+    dpi: float = STATIC_DPI,
+):
+    """Images side by side with their names as titles; returns the Figure.
+
+    Sizes may differ (LR next to HR). ``same_scale=True`` draws every image at the
+    same pixels-per-inch, so an LR image looks ``scale`` times smaller, as it is.
+    The Figure displays when it is a cell's last value (or pass it to ``display``).
+    """
+    from matplotlib.figure import Figure
+
+    if not isinstance(images, Mapping):
+        images = {str(i): image for i, image in enumerate(images)}
+    if not images:
+        raise SRLibError("show_images: no images given — pass a dict such as {'LR': lr, 'HR': hr}")
+    arrays = {name: panels.normalise_image(image, name) for name, image in images.items()}
+    count = len(arrays)
+    columns = min(columns or count, count)
+    rows = -(-count // columns)
+    widest = max(a.shape[1] for a in arrays.values())
+    ratio = max(a.shape[0] / a.shape[1] for a in arrays.values())
+    if same_scale:
+        ratio = max(a.shape[0] for a in arrays.values()) / widest
+    figure = Figure(figsize=(width * columns, (width * ratio + 0.35) * rows), dpi=dpi, layout="constrained")
+    axes = figure.subplots(rows, columns, squeeze=False)
+    for ax in axes.ravel():
+        ax.set_axis_off()
+    for ax, (name, image) in zip(axes.ravel(), arrays.items()):
+        ax.imshow(image, cmap="gray" if image.ndim == 2 else None, vmin=0, vmax=255, interpolation="nearest")
+        if same_scale:
+            # Pad the data limits to the widest/tallest image so every panel shares one pixel size.
+            tallest = max(a.shape[0] for a in arrays.values())
+            ax.set_xlim(-0.5, widest - 0.5)
+            ax.set_ylim(tallest - 0.5, -0.5)
+        ax.set_title(f"{name} ({image.shape[0]}x{image.shape[1]})", fontsize=9)
+    return figure
