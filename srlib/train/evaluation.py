@@ -16,8 +16,9 @@ from typing import Callable, Iterable, Sequence
 import numpy as np
 
 from srlib.errors import SRLibError
-from srlib.image.crop import modcrop
+from srlib.image.crop import modcrop, shave
 from srlib.image.resize import imresize
+from srlib.metrics.niqe import niqe
 from srlib.metrics.psnr import psnr_y, rmse_y
 from srlib.metrics.ssim import ssim_y
 
@@ -67,11 +68,17 @@ def bicubic_upscaler(scale: int) -> Upscaler:
     return upscale
 
 
-# Metric name -> function(sr, hr, shave_border); later chapters register no-reference metrics here.
+def niqe_shaved(sr: np.ndarray, hr: np.ndarray, shave_border: int) -> float:
+    """NIQE of the SR image alone (no reference), border shaved as in the PIRM 2018 scripts."""
+    return niqe(shave(sr, shave_border))
+
+
+# Metric name -> function(sr, hr, shave_border). PSNR, SSIM and RMSE compare with HR; NIQE does not.
 METRICS: dict[str, Callable[[np.ndarray, np.ndarray, int], float]] = {
     "psnr": psnr_y,
     "ssim": ssim_y,
     "rmse": rmse_y,
+    "niqe": niqe_shaved,
 }
 
 
