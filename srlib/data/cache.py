@@ -1,0 +1,50 @@
+"""Where datasets live on disk: ``$SRLIB_DATA``, else ``~/.cache/srlib``.
+
+Each dataset has one folder of HR images there, named like the dataset
+(``$SRLIB_DATA/Set5``); a folder a user put there by hand under a differently
+cased or punctuated name (``set5``, ``General100``) is found too.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from srlib.data.registry import DatasetEntry, normalise_name
+from srlib.errors import SRLibError
+
+__all__ = ["cache_dir", "dataset_folder", "find_cached_folder", "downloads_dir"]
+
+
+def cache_dir() -> Path:
+    """The data cache: ``$SRLIB_DATA`` if set, else ``~/.cache/srlib`` (not created here)."""
+    configured = os.environ.get("SRLIB_DATA", "").strip()
+    root = Path(configured).expanduser() if configured else Path.home() / ".cache" / "srlib"
+    if root.exists() and not root.is_dir():
+        raise SRLibError(f"SRLIB_DATA={root} is a file, not a folder — point SRLIB_DATA at a folder")
+    return root
+
+
+def dataset_folder(entry: DatasetEntry) -> Path:
+    """The folder a download of ``entry`` is unpacked into."""
+    return cache_dir() / entry.name
+
+
+def downloads_dir() -> Path:
+    """Where archives are streamed to before they are verified and unpacked."""
+    return cache_dir() / "downloads"
+
+
+def find_cached_folder(entry: DatasetEntry) -> Path | None:
+    """An existing folder for ``entry`` in the cache (exact name first, then any spelling), or None."""
+    exact = dataset_folder(entry)
+    if exact.is_dir():
+        return exact
+    root = cache_dir()
+    if not root.is_dir():
+        return None
+    keys = {normalise_name(entry.name), *(normalise_name(a) for a in entry.aliases)}
+    for child in sorted(root.iterdir()):
+        if child.is_dir() and not child.name.startswith(".") and normalise_name(child.name) in keys:
+            return child
+    return None

@@ -1,0 +1,103 @@
+"""Find a dataset's folder of HR images — registered name, local copy or any folder — and load it.
+
+``dataset_path`` resolves, in order:
+
+1. ``local=``: the user's own copy of a registered dataset, checked against its manifest;
+2. a ``Path``, or a string that is not a registered name, naming an existing folder: used as it is;
+3. ``"photos"``: the embedded photographs, written once into the cache;
+4. a registered name: ``$SRLIB_DATA/<name>`` if present (checked), else downloaded there.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+from srlib.data.cache import cache_dir, find_cached_folder
+from srlib.data.registry import DATASETS, lookup
+from srlib.data.verify import ensure_verified
+from srlib.errors import SRLibError
+from srlib.image.crop import modcrop
+from srlib.image.io import list_images, read_image
+
+__all__ = ["dataset_path", "load_images", "validation_images"]
+
+
+def _as_folder(path: Path) -> Path:
+    if not path.exists():
+        raise SRLibError(f"data folder not found: {path} — check the path, or use a registered dataset name ({', '.join(DATASETS)})")
+    if not path.is_dir():
+        raise SRLibError(f"not a folder: {path} — give a folder of images or a registered dataset name")
+    return path
+
+
+def dataset_path(
+    name_or_folder: str | os.PathLike,
+    *,
+    local: str | os.PathLike | None = None,
+    download: bool = True,
+    progress: bool = True,
+) -> Path:
+    """Folder of HR images for a registered dataset name or an existing folder.
+
+    ``local`` points at your own copy of a registered dataset (checked against the
+    manifest, then used in place). ``download=False`` never touches the network.
+    """
+    is_path = isinstance(name_or_folder, os.PathLike)
+    entry = None if is_path else lookup(str(name_or_folder))
+
+    if local is not None:
+        if entry is None:
+            raise SRLibError(
+                f"local= needs a registered dataset name, got {os.fspath(name_or_folder)!r} — "
+                f"use one of {', '.join(DATASETS)}, or pass the folder itself as the first argument"
+            )
+        return ensure_verified(entry, _as_folder(Path(local).expanduser()), stamp_on_disk=False)
+
+    if entry is None:
+        path = Path(os.fspath(name_or_folder)).expanduser()
+        if not path.exists() and not is_path and os.sep not in str(name_or_folder) and "/" not in str(name_or_folder):
+            raise SRLibError(
+                f"unknown dataset {str(name_or_folder)!r} and no such folder — use one of {', '.join(DATASETS)}, "
+                "or give an existing folder of images"
+            )
+        return _as_folder(path)
+
+    if entry.kind == "embedded":
+        from srlib.data.photos import materialise_photos
+
+        return materialise_photos(cache_dir() / entry.name)
+
+    cached = find_cached_folder(entry)
+    if cached is not None:
+        return ensure_verified(entry, cached, stamp_on_disk=True, progress=progress)
+    if not download:
+        raise SRLibError(
+            f"{entry.name} is not in {cache_dir() / entry.name} and download=False — "
+            f"call with download=True, or {entry.manual_hint()}"
+        )
+    from srlib.data.download import fetch_dataset
+
+    return fetch_dataset(entry, progress=progress)
+
+
+def load_images(
+    name_or_folder: str | os.PathLike, *, limit: int | None = None, download: bool = True
+) -> list[tuple[str, np.ndarray]]:
+    """``(name, uint8 image)`` pairs, sorted by file name; ``limit`` keeps only the first few."""
+    if limit is not None and int(limit) < 1:
+        raise SRLibError(f"limit={limit}: give a positive number of images, or None for all")
+    folder = dataset_path(name_or_folder, download=download)
+    files = list_images(folder)  # a clear error for an empty folder
+    if limit is not None:
+        files = files[: int(limit)]
+    return [(path.stem, read_image(path)) for path in files]
+
+
+def validation_images(
+    name_or_folder: str | os.PathLike, scale: int, *, limit: int | None = None
+) -> list[tuple[str, np.ndarray]]:
+    """Evaluation ground truth: ``(name, modcrop(hr, scale))`` pairs, as the papers' test scripts make it."""
+    return [(name, modcrop(hr, int(scale))) for name, hr in load_images(name_or_folder, limit=limit)]
