@@ -1,0 +1,266 @@
+"""The training pipeline: aligned (LR, HR) patch batches as a ``tf.data.Dataset``.
+
+How the papers make training pairs, and how this module does it:
+
+* LR is MATLAB's ``imresize(hr, 1/scale, 'bicubic')`` of the *whole* modcropped
+  HR image (SRCNN, Dong et al. 2014, Sec. 4.1; FSRCNN, Dong et al. 2016,
+  Sec. 4.1), made once per image here and kept in memory as uint8 — never
+  re-decoded or re-resized per epoch. SRCNN's input is that LR bicubic-upscaled
+  back to the HR size (``input_mode="bicubic"``); FSRCNN, ESPCN and SRResNet take
+  the LR itself (``input_mode="lr"``).
+* Patches are aligned: a patch's HR origin lies on the LR grid (a multiple of
+  ``scale``), so the LR patch covers exactly the HR patch's pixels.
+* ``channels="y"``: the Y channel of MATLAB's ``rgb2ycbcr``, divided by 255
+  (the papers train and evaluate on luma); a grayscale image uses its one channel.
+* Augmentation (``augment=True``): the 8 flips/90-degree rotations of a square
+  patch, the same one for input and target.
+
+Reproducible and resumable: batch ``k`` is a pure function of ``(seed, k)``
+(stateless random ops keyed on the step), so a run resumed at ``start_step=k``
+sees exactly the batches the uninterrupted run would have seen. Every batch is
+gathered in one vectorised op from flat in-memory buffers, in parallel, with
+prefetching.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+
+from srlib.data.datasets import validation_images
+from srlib.errors import SRLibError
+from srlib.image.color import RGB2YCBCR, YCBCR_OFFSET
+from srlib.image.crop import modcrop
+from srlib.image.resize import imresize
+
+__all__ = ["training_dataset", "prepare_training_images", "TrainingImages", "validation_images", "INPUT_MODES", "CHANNELS"]
+
+INPUT_MODES = ("lr", "bicubic")
+CHANNELS = ("y", "rgb")
+
+
+@dataclass(frozen=True)
+class TrainingImages:
+    """HR images with their LR (and bicubic) versions, stored flat for fast patch gathering.
+
+    ``*_flat`` arrays are ``(pixels, 3)`` uint8 (grayscale images repeated over
+    three channels, flagged in ``is_gray``); image ``i`` occupies rows
+    ``offset[i] : offset[i] + height[i] * width[i]`` in row-major order.
+    """
+
+    scale: int
+    patch_size: int
+    input_mode: str
+    hr_flat: np.ndarray
+    hr_offset: np.ndarray
+    hr_width: np.ndarray
+    lr_flat: np.ndarray | None  # input_mode "lr"
+    lr_offset: np.ndarray | None
+    lr_width: np.ndarray | None
+    bicubic_flat: np.ndarray | None  # input_mode "bicubic": same geometry as hr_flat
+    is_gray: np.ndarray
+    positions: np.ndarray  # (n, 2): rows and columns of possible patch origins on the LR grid
+    skipped: int  # images smaller than the patch
+
+    @property
+    def count(self) -> int:
+        return len(self.hr_offset)
+
+    @property
+    def total_positions(self) -> int:
+        return int(np.prod(self.positions, axis=1).sum())
+
+
+def _check_options(scale: int, patch_size: int, batch_size: int, input_mode: str, channels: str) -> tuple[int, int, int]:
+    scale, patch_size, batch_size = int(scale), int(patch_size), int(batch_size)
+    if scale < 1:
+        raise SRLibError(f"scale={scale}: give a positive integer upscaling factor such as 2, 3 or 4")
+    if patch_size < scale or patch_size % scale:
+        raise SRLibError(
+            f"patch_size={patch_size} is not a multiple of scale={scale} — use e.g. {max(1, patch_size // scale) * scale}"
+        )
+    if batch_size < 1:
+        raise SRLibError(f"batch_size={batch_size}: give a positive number of patches per batch")
+    if input_mode not in INPUT_MODES:
+        raise SRLibError(f"input_mode={input_mode!r}: use 'lr' (FSRCNN/ESPCN/SRResNet) or 'bicubic' (SRCNN)")
+    if channels not in CHANNELS:
+        raise SRLibError(f"channels={channels!r}: use 'y' (luma, as the papers) or 'rgb'")
+    return scale, patch_size, batch_size
+
+
+def _as_hr(item, index: int) -> np.ndarray:
+    if isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], str):
+        item = item[1]  # (name, image) pairs from load_images
+    image = np.asarray(item)
+    if image.ndim == 3 and image.shape[-1] == 1:
+        image = image[..., 0]
+    if image.dtype != np.uint8 or image.ndim not in (2, 3) or (image.ndim == 3 and image.shape[-1] != 3):
+        raise SRLibError(
+            f"hr_images[{index}]: expected a uint8 (H, W) or (H, W, 3) image as read_image gives, "
+            f"got {image.dtype} {image.shape} — load images with srlib.data.load_images"
+        )
+    return image
+
+
+def _rgb3(image: np.ndarray) -> np.ndarray:
+    return np.repeat(image[..., None], 3, axis=-1) if image.ndim == 2 else image
+
+
+def prepare_training_images(
+    hr_images: Sequence, *, scale: int, patch_size: int, input_mode: str = "lr"
+) -> TrainingImages:
+    """Modcrop each HR image, make its MATLAB-bicubic LR (and bicubic upscale) once, and flatten them."""
+    scale, patch_size, _ = _check_options(scale, patch_size, 1, input_mode, "y")
+    lr_patch = patch_size // scale
+    hr_parts, lr_parts, bicubic_parts = [], [], []
+    hr_widths, lr_widths, grays, positions = [], [], [], []
+    sizes: list[tuple[int, int]] = []
+    skipped = 0
+    for index, item in enumerate(hr_images):
+        hr = modcrop(_as_hr(item, index), scale)
+        height, width = hr.shape[:2]
+        sizes.append((height, width))
+        if min(height, width) < patch_size:
+            skipped += 1
+            continue
+        lr = imresize(hr, 1.0 / scale)  # MATLAB bicubic on uint8, exact size (height/scale, width/scale)
+        hr_parts.append(_rgb3(hr).reshape(-1, 3))
+        hr_widths.append(width)
+        if input_mode == "lr":
+            lr_parts.append(_rgb3(lr).reshape(-1, 3))
+            lr_widths.append(lr.shape[1])
+        else:
+            bicubic_parts.append(_rgb3(imresize(lr, float(scale))).reshape(-1, 3))
+        grays.append(hr.ndim == 2)
+        positions.append((lr.shape[0] - lr_patch + 1, lr.shape[1] - lr_patch + 1))
+    if not sizes:
+        raise SRLibError("hr_images is empty — give at least one HR image (e.g. srlib.data.load_images('photos'))")
+    if not hr_parts:
+        smallest = min(sizes, key=min)
+        largest = max(sizes, key=min)
+        raise SRLibError(
+            f"all {len(sizes)} images are smaller than patch_size={patch_size} (smallest {smallest[0]}x{smallest[1]}, "
+            f"largest {largest[0]}x{largest[1]} after modcrop to scale {scale}) — use a patch_size of at most "
+            f"{min(largest) // scale * scale}, or larger images"
+        )
+
+    def offsets(parts: list[np.ndarray]) -> np.ndarray:
+        return np.cumsum([0] + [len(p) for p in parts[:-1]]).astype(np.int64)
+
+    return TrainingImages(
+        scale=scale,
+        patch_size=patch_size,
+        input_mode=input_mode,
+        hr_flat=np.concatenate(hr_parts),
+        hr_offset=offsets(hr_parts),
+        hr_width=np.asarray(hr_widths, np.int64),
+        lr_flat=np.concatenate(lr_parts) if lr_parts else None,
+        lr_offset=offsets(lr_parts) if lr_parts else None,
+        lr_width=np.asarray(lr_widths, np.int64) if lr_parts else None,
+        bicubic_flat=np.concatenate(bicubic_parts) if bicubic_parts else None,
+        is_gray=np.asarray(grays, bool),
+        positions=np.asarray(positions, np.int64),
+        skipped=skipped,
+    )
+
+
+def training_dataset(
+    hr_images: Sequence | TrainingImages,
+    *,
+    scale: int,
+    patch_size: int,
+    batch_size: int,
+    input_mode: str = "lr",
+    channels: str = "y",
+    augment: bool = True,
+    seed: int = 0,
+    start_step: int = 0,
+):
+    """An endless ``tf.data.Dataset`` of ``(input, target)`` float32 batches in [0, 1].
+
+    ``target``: HR patches ``(B, P, P, C)``; ``input``: the aligned LR patches
+    ``(B, P/scale, P/scale, C)`` (``input_mode="lr"``) or their bicubic upscale
+    ``(B, P, P, C)`` (``"bicubic"``, SRCNN). ``C`` is 1 for ``channels="y"``, 3 for
+    ``"rgb"``. ``hr_images`` are uint8 arrays or ``(name, image)`` pairs; images
+    smaller than ``patch_size`` are skipped. Batch ``k`` depends only on
+    ``(seed, k)``; the first batch yielded is batch ``start_step``.
+    """
+    import tensorflow as tf
+
+    scale, patch_size, batch_size = _check_options(scale, patch_size, batch_size, input_mode, channels)
+    if isinstance(hr_images, TrainingImages):
+        prepared = hr_images
+        if (prepared.scale, prepared.patch_size, prepared.input_mode) != (scale, patch_size, input_mode):
+            raise SRLibError(
+                f"prepared images are for scale={prepared.scale}, patch_size={prepared.patch_size}, "
+                f"input_mode={prepared.input_mode!r} — prepare them again with the options you pass here"
+            )
+    else:
+        prepared = prepare_training_images(hr_images, scale=scale, patch_size=patch_size, input_mode=input_mode)
+    if int(start_step) < 0:
+        raise SRLibError(f"start_step={start_step}: give the number of batches already trained on (0 or more)")
+
+    lr_patch = patch_size // scale
+    counts = np.prod(prepared.positions, axis=1)
+    ends = tf.constant(np.cumsum(counts), tf.int64)
+    starts = tf.constant(np.cumsum(counts) - counts, tf.int64)
+    columns = tf.constant(prepared.positions[:, 1], tf.int64)
+    total = int(counts.sum())
+    # Variables hold the pixel buffers, so the map function captures a handle, not a copy in its graph
+    # (a graph constant is limited to 2 GB); the CPU is where tf.data runs.
+    with tf.device("/CPU:0"):
+        hr_flat = tf.Variable(prepared.hr_flat, trainable=False)
+        in_flat = tf.Variable(prepared.lr_flat if input_mode == "lr" else prepared.bicubic_flat, trainable=False)
+    hr_offset = tf.constant(prepared.hr_offset)
+    hr_width = tf.constant(prepared.hr_width)
+    if input_mode == "lr":
+        in_offset, in_width = tf.constant(prepared.lr_offset), tf.constant(prepared.lr_width)
+    else:
+        in_offset, in_width = hr_offset, hr_width
+    is_gray = tf.constant(prepared.is_gray)
+    luma = tf.constant(RGB2YCBCR[0] / 255.0, tf.float32)
+    seed = int(seed)
+
+    def gather(flat, offset, width, image, top, left, size):
+        steps = tf.range(size, dtype=tf.int64)
+        rows = (top[:, None] + steps[None, :])[:, :, None]  # (B, size, 1)
+        cols = (left[:, None] + steps[None, :])[:, None, :]  # (B, 1, size)
+        index = tf.gather(offset, image)[:, None, None] + rows * tf.gather(width, image)[:, None, None] + cols
+        return tf.gather(flat, index)  # (B, size, size, 3) uint8
+
+    def to_channels(patches, image):
+        values = tf.cast(patches, tf.float32)
+        if channels == "rgb":
+            return values / 255.0
+        y = tf.tensordot(values, luma, axes=1) + float(YCBCR_OFFSET[0])
+        gray = tf.reshape(tf.gather(is_gray, image), (-1, 1, 1))
+        return (tf.where(gray, values[..., 0], y) / 255.0)[..., None]
+
+    def dihedral(patches, code):
+        mask = tf.reshape(code, (-1, 1, 1, 1))
+        patches = tf.where(mask % 2 == 1, tf.reverse(patches, axis=[2]), patches)
+        patches = tf.where((mask // 2) % 2 == 1, tf.reverse(patches, axis=[1]), patches)
+        return tf.where(mask // 4 == 1, tf.transpose(patches, (0, 2, 1, 3)), patches)
+
+    def make_batch(step):
+        keys = tf.random.experimental.stateless_split(tf.stack([tf.constant(seed, tf.int64), step]), num=2)
+        where = tf.random.stateless_uniform([batch_size], seed=keys[0], minval=0, maxval=total, dtype=tf.int64)
+        image = tf.searchsorted(ends, where, side="right")
+        local = where - tf.gather(starts, image)
+        lr_top = local // tf.gather(columns, image)
+        lr_left = local % tf.gather(columns, image)
+        target = gather(hr_flat, hr_offset, hr_width, image, lr_top * scale, lr_left * scale, patch_size)
+        if input_mode == "lr":
+            source = gather(in_flat, in_offset, in_width, image, lr_top, lr_left, lr_patch)
+        else:
+            source = gather(in_flat, in_offset, in_width, image, lr_top * scale, lr_left * scale, patch_size)
+        source, target = to_channels(source, image), to_channels(target, image)
+        if augment:
+            code = tf.random.stateless_uniform([batch_size], seed=keys[1], minval=0, maxval=8, dtype=tf.int32)
+            source, target = dihedral(source, code), dihedral(target, code)
+        return source, target
+
+    steps = tf.data.Dataset.counter(start=int(start_step), dtype=tf.int64)
+    return steps.map(make_batch, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True).prefetch(tf.data.AUTOTUNE)
