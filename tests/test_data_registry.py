@@ -278,3 +278,33 @@ def test_cache_dir_follows_srlib_data(tmp_path, monkeypatch):
     monkeypatch.setenv("SRLIB_DATA", os.fspath(tmp_path / "file"))
     with pytest.raises(SRLibError, match="is a file, not a folder"):
         data.cache_dir()
+
+
+# --- the CLI's data commands --------------------------------------------------------------------
+
+
+def _cli(argv: list[str]):
+    import argparse
+
+    from srlib.data.commands import add_data_commands
+
+    parser = argparse.ArgumentParser(prog="srlib")
+    add_data_commands(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+def test_data_list_and_verify_commands(tmp_path, cache, monkeypatch, capsys):
+    assert _cli(["data", "list"]) == 0
+    table = capsys.readouterr().out
+    assert "Set5" in table and "DIV2K-valid" in table and "pixels" in table
+    images = _images()
+    monkeypatch.setitem(DATASETS, "TestSet", _entry("TestSet", images))
+    folder = _write(tmp_path / "copy", images)
+    assert _cli(["data", "verify", "testset", str(folder)]) == 0
+    assert "TestSet OK" in capsys.readouterr().out
+    with pytest.raises(SRLibError, match="srlib data download TestSet"):
+        _cli(["data", "verify", "TestSet"])  # nothing in the cache yet
+    _write(cache / "TestSet", images)
+    assert _cli(["data", "download", "TestSet", "--quiet"]) == 0  # found in the cache, checked, no network
+    assert str(cache / "TestSet") in capsys.readouterr().out

@@ -95,7 +95,7 @@ class DatasetEntry:
     @property
     def verification_level(self) -> str:
         """``pixels``, ``names`` or ``count``: the strongest check the manifest allows."""
-        if self.has_pixel_checksums:
+        if self.has_pixel_checksums or self.kind == "embedded":  # embedded: measured on the installed files
             return "pixels"
         return "names" if self.has_names else "count"
 
@@ -114,6 +114,7 @@ class DatasetEntry:
             "role": self.role,
             "count": self.count,
             "verification": self.verification_level,
+            "archive_checksum": any(s.sha256 or s.md5 for s in self.sources),
             "citation": self.citation,
             "licence": self.licence,
             "sources": [s.url for s in self.sources],
