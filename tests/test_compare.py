@@ -134,6 +134,16 @@ def test_moving_the_swipe_slider_changes_the_rendered_image(trio):
     assert (shown[:, 10] == panels.SPLIT_COLOUR).all()
 
 
+def test_small_pictures_are_enlarged_and_the_slider_spans_them(trio):
+    widget = compare(trio)
+    assert widget.display_scale == 384 // W
+    if HAS_ANYWIDGET:
+        assert widget.swipe_view.display_scale == 384 // W
+    # The slider's track (its width less the padding on both sides) lies over the picture.
+    assert widget.swipe_slider.layout.width == f"{W * (384 // W) + 12}px"
+    assert compare({"HR": np.zeros((20, 400, 3), np.uint8)}).display_scale == 1
+
+
 def test_swipe_dropdowns_choose_the_two_images(trio):
     widget = compare(trio, scale=2)
     widget.left_picker.value, widget.right_picker.value = "HR", "Noisy"
@@ -305,6 +315,7 @@ def test_widget_upload_control_runs_the_upload_path(trio):
     widget = compare(_bicubic_pair, upload=True, sample=trio["HR"], scale=2)
     assert np.array_equal(widget.images["HR"], trio["HR"])  # the sample went through the bytes path
     assert widget.uploader in widget.children[0].children
+    assert "sample" in widget.status.value
     other = _photo(7)[:40, :40]
     content = _png_file(other)
     upload_value = (

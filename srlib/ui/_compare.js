@@ -1,4 +1,5 @@
 // Front end of srlib.ui.compare.ImageView (an anywidget ES module, no build step).
+// Tested in a real browser only; the Python side is what tests/test_compare.py drives.
 // Python renders every picture; this view only shows the PNG bytes it is sent and,
 // when `clickable`, reports a click as [y, x, count] in image pixels (count makes a
 // second click on the same pixel a change too).
@@ -31,9 +32,19 @@ function render({ model, el }) {
     model.save_changes();
   };
 
+  // Small pictures are enlarged by a whole factor, pixel for pixel, so they are not tiny.
+  const applyScale = () => {
+    const scale = model.get("display_scale");
+    const enlarged = scale > 1 && img.naturalWidth > 0;
+    img.style.width = enlarged ? `${img.naturalWidth * scale}px` : "";
+    img.style.imageRendering = enlarged ? "pixelated" : "";
+  };
+
   el.classList.add("srlib-image-view");
   if (model.get("clickable")) el.classList.add("srlib-clickable");
   img.addEventListener("click", onClick);
+  img.addEventListener("load", applyScale);
+  model.on("change:display_scale", applyScale);
   model.on("change:value", show);
   model.on("change:alt", show);
   show();
@@ -42,7 +53,9 @@ function render({ model, el }) {
   return () => {
     model.off("change:value", show);
     model.off("change:alt", show);
+    model.off("change:display_scale", applyScale);
     img.removeEventListener("click", onClick);
+    img.removeEventListener("load", applyScale);
     if (url) URL.revokeObjectURL(url);
   };
 }

@@ -52,6 +52,8 @@ except ImportError:  # the widget still works, zooming by sliders only
     anywidget = None
 
 HAS_ANYWIDGET = anywidget is not None
+OVERVIEW_MIN_PIXELS = 384  # smaller pictures are shown enlarged by a whole factor
+SLIDER_PADDING = 6  # px between an ipywidgets slider's edge and its track (measured in JupyterLab 4.6)
 
 if anywidget is not None:
 
@@ -63,6 +65,7 @@ if anywidget is not None:
         value = traitlets.Bytes(b"").tag(sync=True)
         alt = traitlets.Unicode("").tag(sync=True)
         clickable = traitlets.Bool(False).tag(sync=True)
+        display_scale = traitlets.Int(1).tag(sync=True)  # whole-factor enlargement on screen
         click = traitlets.List(traitlets.Int(), default_value=[]).tag(sync=True)
 
 else:  # pragma: no cover - exercised by forcing the fallback in tests
@@ -133,8 +136,10 @@ class Comparison(widgets.VBox):
         self.error_toggle = widgets.ToggleButton(
             description="error map", tooltip="show |Y(SR) - Y(HR)| as a heat map", icon="fire"
         ).add_class("srlib-error-toggle")
-        self.swipe_slider = slider("swipe", "srlib-swipe-slider")
-        self.swipe_slider.layout.width = "100%"
+        # The swipe slider spans the picture's width, its thumb above the divider.
+        self.swipe_slider = slider("", "srlib-swipe-slider")
+        self.swipe_slider.readout = False
+        self.swipe_slider.tooltip = "swipe: columns left of the divider show the left image"
         self.zoom_x = slider("zoom x", "srlib-zoom-x")
         self.zoom_y = slider("zoom y", "srlib-zoom-y")
         self.zoom_size = slider("zoom size", "srlib-zoom-size")
@@ -162,6 +167,8 @@ class Comparison(widgets.VBox):
         rows += [widgets.HBox([self.zoom_x, self.zoom_y, self.zoom_size], layout=widgets.Layout(flex_flow="row wrap"))]
         rows += [self.crops]
         if upload:
+            limit = f" (shrunk to at most {max_side} px)" if max_side else ""
+            self.status.value = f"showing the sample picture — upload your own{limit}"
             rows = [widgets.HBox([self.uploader, self.status])] + rows
         self.children = rows
 
@@ -201,6 +208,10 @@ class Comparison(widgets.VBox):
             self.error_toggle.value = False
             self.swipe_slider.max = width
             self.swipe_slider.value = width // 2
+            self.display_scale = max(1, OVERVIEW_MIN_PIXELS // width)
+            self._show_scaled(self.swipe_view, width)
+            self.swipe_slider.layout.width = f"{width * self.display_scale + 2 * SLIDER_PADDING}px"
+            self.swipe_slider.layout.margin = f"0 0 0 {-SLIDER_PADDING}px"
             self.zoom_x.max, self.zoom_y.max = width - 1, height - 1
             # Bounds one at a time: ipywidgets refuses a min above the current max.
             self.zoom_size.min = 1
@@ -213,6 +224,12 @@ class Comparison(widgets.VBox):
         finally:
             self._quiet -= 1
         self.refresh()
+
+    def _show_scaled(self, view, width: int) -> None:
+        if self.use_anywidget:
+            view.display_scale = self.display_scale
+        else:
+            view.width = str(width * self.display_scale)
 
     def _build_panels(self) -> None:
         self._panels = {}
