@@ -308,3 +308,11 @@ def test_data_list_and_verify_commands(tmp_path, cache, monkeypatch, capsys):
     _write(cache / "TestSet", images)
     assert _cli(["data", "download", "TestSet", "--quiet"]) == 0  # found in the cache, checked, no network
     assert str(cache / "TestSet") in capsys.readouterr().out
+
+
+def test_unwritable_cache_is_a_one_line_error(tmp_path, monkeypatch):
+    blocker = tmp_path / "blocker"
+    blocker.write_text("a file where a folder should be")
+    monkeypatch.setenv("SRLIB_DATA", str(blocker / "cache"))
+    with pytest.raises(SRLibError, match="cannot create the data cache .* set SRLIB_DATA to a writable folder"):
+        data.dataset_path("photos")

@@ -13,7 +13,7 @@ from pathlib import Path
 from srlib.data.registry import DatasetEntry, normalise_name
 from srlib.errors import SRLibError
 
-__all__ = ["cache_dir", "dataset_folder", "find_cached_folder", "downloads_dir"]
+__all__ = ["cache_dir", "writable_cache_dir", "dataset_folder", "find_cached_folder", "downloads_dir"]
 
 
 def cache_dir() -> Path:
@@ -22,6 +22,18 @@ def cache_dir() -> Path:
     root = Path(configured).expanduser() if configured else Path.home() / ".cache" / "srlib"
     if root.exists() and not root.is_dir():
         raise SRLibError(f"SRLIB_DATA={root} is a file, not a folder — point SRLIB_DATA at a folder")
+    return root
+
+
+def writable_cache_dir() -> Path:
+    """The cache folder, created if needed; a one-line error if it cannot be written."""
+    root = cache_dir()
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise SRLibError(f"cannot create the data cache {root} ({exc.strerror}) — set SRLIB_DATA to a writable folder") from None
+    if not os.access(root, os.W_OK):
+        raise SRLibError(f"the data cache {root} is not writable — set SRLIB_DATA to a writable folder")
     return root
 
 

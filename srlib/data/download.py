@@ -24,7 +24,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from srlib.data.cache import cache_dir, dataset_folder, downloads_dir
+from srlib.data.cache import cache_dir, dataset_folder, downloads_dir, writable_cache_dir
 from srlib.data.checksums import file_checksum, short
 from srlib.data.extract import extract_archive
 from srlib.data.registry import DatasetEntry, Source
@@ -177,7 +177,7 @@ def fetch_dataset(entry: DatasetEntry, *, progress: bool = True, timeout: float 
     """Download, verify and unpack ``entry`` into ``$SRLIB_DATA/<name>``; return that folder."""
     if not entry.sources:
         raise SRLibError(f"{entry.name} has no download URL recorded — {entry.manual_hint()}")
-    cache_dir().mkdir(parents=True, exist_ok=True)
+    writable_cache_dir()
     errors: list[str] = []
     for source in entry.sources:
         try:

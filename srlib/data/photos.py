@@ -17,6 +17,7 @@ from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 
+from srlib.data.cache import writable_cache_dir
 from srlib.data.checksums import pixel_checksum
 from srlib.data.registry import DatasetEntry, ImageRecord, get_entry
 from srlib.errors import SRLibError
@@ -59,6 +60,7 @@ def photo_entry(entry: DatasetEntry | None = None) -> DatasetEntry:
 
 
 def _build(entry: DatasetEntry, target: Path) -> None:
+    writable_cache_dir()
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
     try:

@@ -3,15 +3,18 @@
 How the papers make training pairs, and how this module does it:
 
 * LR is MATLAB's ``imresize(hr, 1/scale, 'bicubic')`` of the *whole* modcropped
-  HR image (SRCNN, Dong et al. 2014, Sec. 4.1; FSRCNN, Dong et al. 2016,
-  Sec. 4.1), made once per image here and kept in memory as uint8 — never
-  re-decoded or re-resized per epoch. SRCNN's input is that LR bicubic-upscaled
-  back to the HR size (``input_mode="bicubic"``); FSRCNN, ESPCN and SRResNet take
-  the LR itself (``input_mode="lr"``).
+  HR image (see :mod:`srlib.image.resize`), made once per image here and kept in
+  memory as uint8 — never re-decoded or re-resized per epoch. SRCNN (Dong et al.,
+  TPAMI 2016, Sec. 4.1: 33x33 sub-images of the 91 images) takes that LR
+  bicubic-upscaled back to the HR size (``input_mode="bicubic"``); FSRCNN, ESPCN
+  and SRResNet take the LR itself (``input_mode="lr"``).
 * Patches are aligned: a patch's HR origin lies on the LR grid (a multiple of
   ``scale``), so the LR patch covers exactly the HR patch's pixels.
 * ``channels="y"``: the Y channel of MATLAB's ``rgb2ycbcr``, divided by 255
   (the papers train and evaluate on luma); a grayscale image uses its one channel.
+* Patch origins are drawn uniformly over all aligned positions of all images, so
+  a large image gives more patches than a small one, as dense sub-image
+  extraction does.
 * Augmentation (``augment=True``): the 8 flips/90-degree rotations of a square
   patch, the same one for input and target.
 

@@ -106,8 +106,8 @@ def verify_folder(name: str | DatasetEntry, folder: str | os.PathLike, *, progre
             image = read_image(path)
             if record.shape and tuple(image.shape) != tuple(record.shape):
                 wrong.append(f"{path.name} has shape {image.shape}, expected {tuple(record.shape)}")
-            elif pixel_checksum(image) != record.pixel_sha256:
-                wrong.append(f"{path.name} pixel sha256 {short(pixel_checksum(image))}…, expected {short(record.pixel_sha256)}…")
+            elif (actual := pixel_checksum(image)) != record.pixel_sha256:
+                wrong.append(f"{path.name} pixel sha256 {short(actual)}…, expected {short(record.pixel_sha256)}…")
             checked += 1
         if wrong:
             raise SRLibError(
