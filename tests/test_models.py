@@ -1,0 +1,132 @@
+"""SRCNN and FSRCNN: shapes for any input size, paper parameter counts, .keras round trips, upscaler."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+keras = pytest.importorskip("keras")
+
+from srlib.errors import SRLibError  # noqa: E402
+from srlib.image.color import rgb2ycbcr  # noqa: E402
+from srlib.image.resize import imresize  # noqa: E402
+from srlib.models import FSRCNN, FSRCNN_S, SRCNN, build_model, load_model, pretrained, upscaler_for  # noqa: E402
+from srlib.models.pretrained import WEIGHTS_DIR, pretrained_info  # noqa: E402
+
+
+def _random(shape, seed=0):
+    return np.random.default_rng(seed).random(shape, dtype=np.float32)
+
+
+@pytest.mark.parametrize("scale", [2, 3, 4])
+@pytest.mark.parametrize("size", [(7, 7), (10, 13), (1, 5)])
+def test_fsrcnn_output_is_exactly_scale_times_the_input(scale, size):
+    model = FSRCNN(scale, d=8, s=4, m=1)
+    out = model(_random((2, *size, 1)))
+    assert tuple(out.shape) == (2, size[0] * scale, size[1] * scale, 1)
+
+
+def test_srcnn_keeps_the_input_size():
+    model = SRCNN.preset("9-1-5")
+    assert tuple(model(_random((1, 17, 23, 1))).shape) == (1, 17, 23, 1)
+
+
+def test_parameter_counts_follow_the_papers():
+    # FSRCNN(56,12,4): 5x5x56 + 1x1 56->12 + 4 x 3x3 12->12 + 1x1 12->56 + 9x9 deconv 56->1, biases,
+    # and one PReLU slope per channel of each of the 7 activations.
+    convs = (25 * 56 + 56) + (56 * 12 + 12) + 4 * (9 * 144 + 12) + (12 * 56 + 56) + (81 * 56 + 1)
+    prelus = 56 + 12 + 4 * 12 + 56
+    assert FSRCNN(3).count_params() == convs + prelus == 12809
+    # SRCNN 9-5-5 (n1=64, n2=32) and 9-1-5.
+    assert SRCNN.preset("9-5-5").count_params() == (81 * 64 + 64) + (25 * 64 * 32 + 32) + (25 * 32 + 1)
+    assert SRCNN.preset("9-1-5").count_params() == (81 * 64 + 64) + (64 * 32 + 32) + (25 * 32 + 1)
+    small = FSRCNN_S(3)
+    assert (small.d, small.s, small.m) == (32, 5, 1)
+
+
+def test_prelu_is_shared_over_space_and_the_deconvolution_is_named():
+    model = FSRCNN(2)
+    slopes = model.get_layer("mapping_1_prelu").weights[0]
+    assert tuple(slopes.shape) == (1, 1, 12)
+    assert model.get_layer("deconvolution").strides == (2, 2)
+
+
+@pytest.mark.parametrize("make", [lambda: FSRCNN(3, d=16, s=6, m=2), lambda: SRCNN.preset("9-1-5", n1=16, n2=8)])
+def test_keras_round_trip_gives_identical_outputs_without_custom_objects(tmp_path, make):
+    model = make()
+    # Move away from the initial weights so the test sees trained-like values.
+    model.set_weights([w + 0.01 * np.sign(w + 1e-3) for w in model.get_weights()])
+    path = tmp_path / "model.keras"
+    model.save(path)
+    loaded = keras.saving.load_model(path)  # registered classes: no custom_objects
+    assert type(loaded) is type(model)
+    assert loaded.get_config() == model.get_config()
+    x = _random((1, 12, 9, 1), seed=1)
+    np.testing.assert_array_equal(np.asarray(loaded(x)), np.asarray(model(x)))
+    np.testing.assert_array_equal(np.asarray(load_model(path)(x)), np.asarray(model(x)))
+
+
+def test_build_model_names_and_errors():
+    assert isinstance(build_model("fsrcnn", 4), FSRCNN) and build_model("fsrcnn", 4).scale == 4
+    assert build_model("srcnn", 3).f2 == 5
+    with pytest.raises(SRLibError, match="unknown model"):
+        build_model("edsr", 3)
+    with pytest.raises(SRLibError, match="9-5-5"):
+        SRCNN.preset("9-9-9")
+
+
+def test_upscaler_runs_the_network_on_y_and_bicubic_on_chroma():
+    scale = 3
+    model = FSRCNN(scale, d=8, s=4, m=1)
+    deconvolution = model.get_layer("deconvolution")
+    # Mid-grey output with visible texture, so few pixels clip when converted to RGB.
+    deconvolution.set_weights([np.random.default_rng(3).normal(0, 0.01, deconvolution.kernel.shape), np.array([0.45])])
+    rng = np.random.default_rng(2)
+    # Textured but unsaturated colours, so converting the SR back to RGB rarely clips.
+    lr = (90 + 80 * rng.random((10, 12, 1)) + 20 * rng.random((10, 12, 3))).astype(np.uint8)
+    sr = upscaler_for(model, scale)(lr)
+    assert sr.shape == (30, 36, 3) and sr.dtype == np.uint8
+
+    ycbcr = rgb2ycbcr(lr)
+    expected_y = np.asarray(model(ycbcr[None, ..., :1].astype(np.float32) / 255.0))[0, ..., 0] * 255.0
+    expected_cbcr = imresize(ycbcr[..., 1:], scale)
+    got = rgb2ycbcr(sr)
+    inside = (sr.min(axis=-1) > 0) & (sr.max(axis=-1) < 255)  # away from RGB clipping
+    assert inside.mean() > 0.9
+    # uint8 rounding of R, G, B moves Y, Cb, Cr by at most ~1 level.
+    assert np.abs(got[..., 0] - expected_y)[inside].max() < 1.5
+    assert np.abs(got[..., 1:] - expected_cbcr)[inside].max() < 2.0
+
+
+def test_upscaler_handles_grayscale_and_checks_scale():
+    model = SRCNN.preset("9-1-5", n1=8, n2=4)
+    up = upscaler_for(model, 2)
+    gray = np.full((8, 9), 100, np.uint8)
+    assert up(gray).shape == (16, 18)
+    assert up(gray[..., None]).shape == (16, 18, 1)
+    with pytest.raises(SRLibError, match="x3"):
+        upscaler_for(FSRCNN(3, d=8, s=4, m=1), 2)
+    with pytest.raises(SRLibError, match="uint8"):
+        up(gray.astype(np.float32))
+
+
+def test_pretrained_unknown_weights_name_the_available_ones():
+    with pytest.raises(SRLibError, match="available"):
+        pretrained("fsrcnn", scale=7)
+
+
+@pytest.mark.skipif(not (WEIGHTS_DIR / "fsrcnn_x3.keras").exists(), reason="FSRCNN x3 weights not shipped yet")
+def test_shipped_fsrcnn_x3_beats_bicubic_on_set5(shared_datasets):
+    from srlib.data import load_images
+    from srlib.train.evaluation import bicubic_upscaler, evaluate_model
+
+    images = load_images(shared_datasets / "Set5")
+    ours = evaluate_model(upscaler_for("fsrcnn", 3), images, 3).mean("psnr")
+    bicubic = evaluate_model(bicubic_upscaler(3), images, 3).mean("psnr")
+    assert ours > bicubic + 1.5
+    record = pretrained_info("fsrcnn", 3)
+    # The JSON beside the weights records what they measure; it must agree with this run.
+    assert abs(record["measured"]["Set5"]["psnr"] - ours) < 0.02
+    json.dumps(record)
