@@ -1,0 +1,88 @@
+"""Resumable training state, written atomically: weights, optimizer slots, step, history.
+
+One ``checkpoint.npz`` per run directory holds everything needed to continue a run
+exactly where it stopped: the model weights, every optimizer variable (Adam's
+moments and its iteration counter), and a JSON record of the epoch, the step (which
+is also the data position), the best validation PSNR and the history so far. Files
+are written to a temporary name in the same directory and renamed with
+``os.replace``, so a process killed mid-write leaves the previous checkpoint intact.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from srlib.errors import SRLibError
+
+__all__ = ["CHECKPOINT_NAME", "BEST_MODEL_NAME", "model_identity", "save_state", "load_state", "check_identity", "save_model"]
+
+CHECKPOINT_NAME = "checkpoint.npz"
+BEST_MODEL_NAME = "best.keras"
+
+
+def model_identity(model, scale: int) -> dict:
+    """What a checkpoint must match to be resumed: model class, its configuration and the scale."""
+    config = {k: v for k, v in model.get_config().items() if k not in ("name", "trainable", "dtype")}
+    # JSON round trip so tuples and lists compare equal after loading.
+    return json.loads(json.dumps({"model": type(model).__name__, "config": config, "scale": int(scale)}, default=str))
+
+
+def _atomic_path(path: Path, suffix: str) -> Path:
+    return path.with_name(f".{path.stem}.tmp-{os.getpid()}{suffix}")
+
+
+def save_state(path: str | os.PathLike, model, optimizer, meta: dict[str, Any]) -> Path:
+    """Write weights, optimizer variables and ``meta`` (JSON-able) to ``path`` atomically."""
+    path = Path(path)
+    arrays = {f"weight_{i:04d}": np.asarray(w) for i, w in enumerate(model.get_weights())}
+    arrays.update({f"optimizer_{i:04d}": np.asarray(v) for i, v in enumerate(optimizer.variables)})
+    arrays["meta"] = np.array(json.dumps(meta))
+    tmp = _atomic_path(path, ".npz")
+    with open(tmp, "wb") as handle:
+        np.savez(handle, **arrays)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+    return path
+
+
+def load_state(path: str | os.PathLike) -> tuple[list[np.ndarray], list[np.ndarray], dict[str, Any]]:
+    """Read ``(weights, optimizer_variables, meta)`` written by :func:`save_state`."""
+    path = Path(path)
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            weights = [data[k] for k in sorted(k for k in data.files if k.startswith("weight_"))]
+            slots = [data[k] for k in sorted(k for k in data.files if k.startswith("optimizer_"))]
+            meta = json.loads(str(data["meta"]))
+    except Exception as error:
+        raise SRLibError(f"checkpoint {path} is unreadable ({type(error).__name__}) — delete it or use another run_dir") from error
+    return weights, slots, meta
+
+
+def check_identity(path: Path, meta: dict, expected: dict) -> None:
+    """Refuse (one line, nothing overwritten) a checkpoint made by another model or scale."""
+    found = meta.get("identity", {})
+    if found != expected:
+
+        def describe(identity: dict) -> str:
+            config = ", ".join(f"{k}={v}" for k, v in sorted(identity.get("config", {}).items()))
+            return f"{identity.get('model', '?')}({config}) x{identity.get('scale', '?')}"
+
+        raise SRLibError(
+            f"run_dir {path.parent} holds a checkpoint of {describe(found)}, not {describe(expected)} — "
+            f"use another run_dir or delete {path.name} to start over"
+        )
+
+
+def save_model(model, path: str | os.PathLike) -> Path:
+    """``model.save`` in Keras' native format, atomically (Keras wants the name to end in .keras)."""
+    path = Path(path)
+    tmp = _atomic_path(path, ".keras")
+    model.save(tmp)
+    os.replace(tmp, path)
+    return path
