@@ -111,6 +111,8 @@ def execute_notebook(path: Path, output: Path, profile: str = "smoke", timeout: 
         cwd=str(path.parent),
         kernel_name="python3",
         progress_bar=False,
+        # Without saved widget state, rendered HTML shows each widget's static PNG twin.
+        store_widget_state=False,
         execution_timeout=timeout,
     )
     return time.perf_counter() - start
