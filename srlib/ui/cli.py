@@ -86,6 +86,10 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--metrics", default="psnr,ssim", help="comma-separated metrics (default psnr,ssim)")
     ev.add_argument("--json", action="store_true", help="print one JSON object with the results as the last line")
     ev.set_defaults(func=cmd_evaluate)
+
+    from srlib.data.commands import add_data_commands
+
+    add_data_commands(sub)
     return parser
 
 
