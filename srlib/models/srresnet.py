@@ -1,0 +1,115 @@
+"""SRResNet, the generator of SRGAN (Ledig et al., CVPR 2017, sec. 2.2 and fig. 4).
+
+``k9n64`` convolution + PReLU; ``B`` residual blocks (``k3n64`` conv, BN, PReLU,
+``k3n64`` conv, BN, identity skip); ``k3n64`` conv + BN and a global skip to the
+first PReLU's output; sub-pixel upsampling stages (conv to ``64 * r^2`` channels,
+:class:`PixelShuffle`, PReLU); a final ``k9n3`` convolution.
+
+Value range, one choice for the whole course: RGB on ``[0, 1]`` in *and* out, with a
+linear last layer. (SRGAN scaled LR to ``[0, 1]`` and HR to ``[-1, 1]`` through a
+final tanh; a linear ``[0, 1]`` output keeps SRResNet comparable with SRCNN/FSRCNN/
+ESPCN, trained with the same MSE on the same pipeline, and the inference code clips.)
+"""
+
+from __future__ import annotations
+
+import keras
+
+from srlib.models.layers import prelu
+from srlib.models.pixel_shuffle import PixelShuffle, icnr_initializer
+
+__all__ = ["SRResNet", "upsampling_factors"]
+
+
+def upsampling_factors(scale: int) -> list[int]:
+    """The sub-pixel stages for ``scale``: x2 stages for powers of two (4 -> [2, 2]), one x3 stage for 3."""
+    from srlib.errors import SRLibError
+
+    scale = int(scale)
+    if scale == 3:
+        return [3]
+    factors = []
+    value = scale
+    while value > 1 and value % 2 == 0:
+        factors.append(2)
+        value //= 2
+    if value != 1 or not factors:
+        raise SRLibError(f"SRResNet: scale {scale} is not supported — use 2, 3, 4 or 8")
+    return factors
+
+
+def _conv(filters: int, kernel_size: int, name: str, **kwargs) -> keras.layers.Conv2D:
+    return keras.layers.Conv2D(
+        filters, kernel_size, padding="same", kernel_initializer=keras.initializers.HeNormal(), name=name, **kwargs
+    )
+
+
+@keras.saving.register_keras_serializable(package="srlib")
+class SRResNet(keras.Model):
+    """SRResNet (SRGAN fig. 4): RGB LR on ``[0, 1]`` in, RGB SR on ``[0, 1]`` (unclipped) out.
+
+    ``num_blocks`` residual blocks of ``filters`` channels; ``scale`` 2, 3, 4 or 8.
+
+    ``batch_norm=False`` drops every BatchNorm layer, as EDSR does (Lim et al.,
+    CVPRW 2017, sec. 3.1): BN normalises the features and so takes away the range
+    flexibility an SR network needs (its output is an image, not a class score), it
+    couples a patch's output to its batch's statistics during training, and it costs
+    memory (about 40 % in EDSR's measurement). Without BN the convolutions use biases.
+    """
+
+    input_mode = "lr"
+
+    def __init__(
+        self,
+        scale: int = 4,
+        num_blocks: int = 16,
+        filters: int = 64,
+        batch_norm: bool = True,
+        channels: int = 3,
+        name: str = "srresnet",
+        **kwargs,
+    ) -> None:
+        factors = upsampling_factors(scale)
+
+        def normalised(x, name: str):
+            # BN's beta replaces the conv bias, so the conv needs none.
+            return keras.layers.BatchNormalization(momentum=0.9, name=name)(x) if batch_norm else x
+
+        inputs = keras.Input(shape=(None, None, channels), name="lr")
+        features = prelu("head_prelu")(_conv(filters, 9, "head_conv")(inputs))
+        x = features
+        for b in range(1, num_blocks + 1):
+            skip = x
+            x = _conv(filters, 3, f"block_{b}_conv_1", use_bias=not batch_norm)(x)
+            x = prelu(f"block_{b}_prelu")(normalised(x, f"block_{b}_bn_1"))
+            x = _conv(filters, 3, f"block_{b}_conv_2", use_bias=not batch_norm)(x)
+            x = keras.layers.Add(name=f"block_{b}_add")([skip, normalised(x, f"block_{b}_bn_2")])
+        x = normalised(_conv(filters, 3, "body_conv", use_bias=not batch_norm)(x), "body_bn")
+        x = keras.layers.Add(name="global_skip")([features, x])
+        for k, factor in enumerate(factors, start=1):
+            x = keras.layers.Conv2D(
+                filters * factor * factor,
+                3,
+                padding="same",
+                kernel_initializer=icnr_initializer(factor),  # no checkerboard at the start (Aitken et al. 2017)
+                name=f"upsample_{k}_conv",
+            )(x)
+            x = prelu(f"upsample_{k}_prelu")(PixelShuffle(factor, name=f"upsample_{k}_shuffle")(x))
+        outputs = keras.layers.Conv2D(channels, 9, padding="same", name="tail_conv")(x)
+        super().__init__(inputs=inputs, outputs=outputs, name=name, **kwargs)
+        self.scale, self.num_blocks, self.filters = int(scale), int(num_blocks), int(filters)
+        self.batch_norm, self.channels = bool(batch_norm), int(channels)
+
+    def get_config(self) -> dict:
+        return {
+            "scale": self.scale,
+            "num_blocks": self.num_blocks,
+            "filters": self.filters,
+            "batch_norm": self.batch_norm,
+            "channels": self.channels,
+            "name": self.name,
+        }
+
+    @classmethod
+    def from_config(cls, config: dict) -> "SRResNet":
+        return cls(**config)
