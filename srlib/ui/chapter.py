@@ -1,0 +1,243 @@
+"""The setup cell every chapter starts with: profile, seeds, versions, device, run time.
+
+A chapter's second code cell is::
+
+    from srlib.ui.chapter import start
+    run = start("00", PROFILE)            # chapters that train: needs_tf=True
+
+``start`` checks the profile, seeds Python, NumPy and (when it is in use)
+TensorFlow, prints a few lines — versions, the device, the profile and how long
+the chapter is expected to take with it — and returns a :class:`ChapterRun`.
+
+Expected run times live in one data file, ``srlib/ui/runtimes.json``
+(``{chapter: {profile: seconds}}``). They are measured, never guessed:
+``python -m srlib.ui.chapter measure notebooks/00_introduction.ipynb --profiles smoke workshop``
+executes a chapter with papermill and records the seconds (``make course`` can
+call :func:`record_runtimes` with the timings it collects).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import numpy as np
+
+from srlib.errors import SRLibError
+from srlib.profiles import PROFILES, check_profile
+
+__all__ = [
+    "ChapterRun",
+    "start",
+    "import_tensorflow",
+    "seed_everything",
+    "expected_runtime",
+    "format_runtime",
+    "record_runtimes",
+    "RUNTIMES_FILE",
+    "DEFAULT_SEED",
+]
+
+RUNTIMES_FILE = Path(__file__).resolve().parent / "runtimes.json"
+DEFAULT_SEED = 0
+
+
+@dataclass(frozen=True)
+class ChapterRun:
+    """What the setup cell decided: the chapter, its profile and seed, and the device found."""
+
+    chapter: str
+    profile: str
+    seed: int
+    device: str  # "GPU: <name>", "CPU" — "CPU" also when TensorFlow was not asked for
+    expected_seconds: float | None  # measured run time for this profile, None if not yet measured
+
+    def pick(self, **choices):
+        """``run.pick(smoke=1, workshop=20, full=200)``: the value for this run's profile."""
+        from srlib.profiles import pick
+
+        return pick(self.profile, **choices)
+
+
+def _chapter_id(chapter: str | int) -> str:
+    text = str(chapter).strip()
+    if text.isdigit():
+        return f"{int(text):02d}"
+    raise SRLibError(f"chapter {chapter!r} is not a chapter number — use the notebook's two digits, such as '00'")
+
+
+def import_tensorflow():
+    """``import tensorflow``, without the start-up lines it prints to the notebook.
+
+    TensorFlow 2.17+ logs through abseil before abseil is configured, so those lines
+    (oneDNN notes, "could not find cuda drivers", a cuInit error on machines without a
+    GPU) ignore ``TF_CPP_MIN_LOG_LEVEL``; they are written to file descriptor 2, which
+    the kernel shows in the notebook. We silence that descriptor while TensorFlow
+    imports and initialises its devices. Python errors still propagate normally.
+    """
+    if "tensorflow" in sys.modules:
+        return sys.modules["tensorflow"]
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # later messages: warnings and errors only
+    sys.stderr.flush()
+    saved = os.dup(2)
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, 2)
+    try:
+        import tensorflow as tf
+
+        tf.config.list_physical_devices()  # the device probe is where the cuInit error is logged
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(null)
+    return tf
+
+
+def seed_everything(seed: int = DEFAULT_SEED, tensorflow: bool = False) -> None:
+    """Seed Python's and NumPy's global generators, and TensorFlow/Keras when ``tensorflow``.
+
+    TensorFlow is seeded only when asked or when it is already imported, so chapters
+    that do not train never pay for importing it.
+    """
+    random.seed(seed)
+    np.random.seed(seed)
+    if tensorflow or "tensorflow" in sys.modules:
+        import_tensorflow()
+        import keras
+
+        keras.utils.set_random_seed(seed)  # seeds Python, NumPy and the TF backend together
+
+
+def _load_runtimes(path: Path = RUNTIMES_FILE) -> dict:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except json.JSONDecodeError as exc:
+        raise SRLibError(f"{path} is not valid JSON ({exc.msg}, line {exc.lineno}) — fix it or re-measure with make course") from None
+
+
+def expected_runtime(chapter: str | int, profile: str, path: Path = RUNTIMES_FILE) -> float | None:
+    """Measured seconds for ``chapter`` in ``profile`` from ``runtimes.json``, or None if not measured."""
+    seconds = _load_runtimes(path).get(_chapter_id(chapter), {}).get(check_profile(profile))
+    return None if seconds is None else float(seconds)
+
+
+def format_runtime(seconds: float | None) -> str:
+    """'about 20 s', 'about 3 min', 'about 1.5 h', or 'not yet measured'."""
+    if seconds is None:
+        return "not yet measured (make course measures it)"
+    if seconds < 90:
+        return f"about {max(1, round(seconds))} s"
+    if seconds < 90 * 60:
+        return f"about {round(seconds / 60)} min"
+    return f"about {seconds / 3600:.1f} h"
+
+
+def record_runtimes(timings: Iterable[tuple[str, float]], profile: str, path: Path = RUNTIMES_FILE) -> dict:
+    """Store measured ``(chapter or notebook stem, seconds)`` for ``profile`` in ``runtimes.json``."""
+    profile = check_profile(profile)
+    data = _load_runtimes(path)
+    for name, seconds in timings:
+        chapter = _chapter_id(str(name).split("_", 1)[0])
+        data.setdefault(chapter, {})[profile] = round(float(seconds), 1)
+    ordered = {c: {p: data[c][p] for p in PROFILES if p in data[c]} for c in sorted(data)}
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(ordered, indent=2) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+    return ordered
+
+
+def _device_report() -> str:
+    tf = import_tensorflow()
+
+    gpus = tf.config.list_physical_devices("GPU")
+    if not gpus:
+        return "CPU"
+    names = []
+    for gpu in gpus:
+        details = tf.config.experimental.get_device_details(gpu)
+        names.append(details.get("device_name", gpu.name))
+    return "GPU: " + ", ".join(names)
+
+
+def start(
+    chapter: str | int,
+    profile: str,
+    *,
+    seed: int = DEFAULT_SEED,
+    needs_tf: bool = False,
+    quiet: bool = False,
+) -> ChapterRun:
+    """Set a chapter up and say so in a few lines; returns the run's profile, seed and device.
+
+    ``needs_tf=True`` (chapters that train) imports TensorFlow, seeds it, reports its
+    version and the device, and warns in one line when there is no GPU.
+    """
+    chapter_id = _chapter_id(chapter)
+    profile = check_profile(profile)
+    seed = int(seed)
+    seed_everything(seed, tensorflow=needs_tf)
+
+    import srlib
+
+    versions = [f"srlib {srlib.__version__}", f"Python {platform.python_version()}", f"NumPy {np.__version__}"]
+    device = "CPU"
+    if needs_tf or "tensorflow" in sys.modules:
+        tf = import_tensorflow()
+        import keras
+
+        versions += [f"TensorFlow {tf.__version__}", f"Keras {keras.__version__}"]
+    if needs_tf:
+        device = _device_report()
+    expected = expected_runtime(chapter_id, profile)
+
+    if not quiet:
+        print(f"Chapter {chapter_id} | profile '{profile}' | seed {seed}")
+        print(" | ".join(versions))
+        if not needs_tf:
+            print("Device: CPU is enough (this chapter trains nothing)")
+        elif device == "CPU":
+            print(f"Device: CPU (cores: {os.cpu_count()})")
+            print("Warning: no GPU found; training runs on the CPU. 'smoke' and 'workshop' are sized for that, 'full' needs a GPU.")
+        else:
+            print(f"Device: {device}")
+        print(f"Expected run time with '{profile}': {format_runtime(expected)}")
+    return ChapterRun(chapter=chapter_id, profile=profile, seed=seed, device=device, expected_seconds=expected)
+
+
+def _measure(notebooks: Sequence[Path], profiles: Sequence[str]) -> None:
+    import tempfile
+
+    from srlib.ui.course import execute_notebook
+
+    for profile in profiles:
+        timings = []
+        for path in notebooks:
+            with tempfile.TemporaryDirectory() as tmp:
+                seconds = execute_notebook(path, Path(tmp) / path.name, profile)
+            timings.append((path.stem, seconds))
+            print(f"{path.stem}: {seconds:.1f} s ({profile})", flush=True)
+        record_runtimes(timings, profile)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m srlib.ui.chapter", description="Measure chapters' run times.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    measure = sub.add_parser("measure", help="execute chapters with papermill and record their run times")
+    measure.add_argument("notebooks", type=Path, nargs="+")
+    measure.add_argument("--profiles", nargs="+", default=["smoke", "workshop"], choices=PROFILES)
+    args = parser.parse_args(argv)
+    _measure(args.notebooks, args.profiles)
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,199 @@
+"""Exercises: check a learner's answer against srlib's reference and say what to fix.
+
+In a chapter, the learner edits a cell marked ``# YOUR CODE HERE`` and runs::
+
+    from srlib.ui import exercises
+    exercises.check("00.1", make_lr)      # prints what is right or wrong, returns a bool
+
+A check never raises: a wrong answer, a crashing answer or an unknown id is
+reported in a few printed lines, so chapters run headless with the placeholders
+in place. ``exercises.solution("00.1")`` returns the reference solution's source
+for teachers to show.
+
+Each chapter's exercises live in their own module (``srlib/ui/exercises_chNN.py``),
+imported on first use; it registers :class:`Exercise` objects with
+:func:`register`. A checker runs the answer on test cases, compares with the
+reference, and for a wrong answer looks for the *typical mistake* it matches
+(each mistake is a :class:`Mistake`: what the answer would be if the learner
+had made it, and the hint for it).
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import textwrap
+import traceback
+from dataclasses import dataclass
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+__all__ = [
+    "Exercise",
+    "Feedback",
+    "Mistake",
+    "register",
+    "get",
+    "exercise_ids",
+    "check",
+    "solution",
+    "closest_mistake",
+    "describe_call",
+]
+
+OK_MARK = "✓"
+WRONG_MARK = "✗"
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """The verdict on one answer: correct or not, what was found, and a hint to fix it."""
+
+    correct: bool
+    message: str
+    hint: str = ""
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """A typical mistake: the value a wrong answer would produce, and what to tell the learner."""
+
+    name: str
+    value: Any
+    hint: str
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """One exercise: ``checker(answer) -> Feedback`` and the ``reference`` solution (a function)."""
+
+    id: str
+    title: str
+    checker: Callable[[Any], Feedback]
+    reference: Callable
+
+
+_REGISTRY: dict[str, Exercise] = {}
+# Chapter prefix -> module defining that chapter's exercises (imported on first use).
+CHAPTER_MODULES = {"00": "srlib.ui.exercises_ch00"}
+
+
+def register(exercise: Exercise) -> Exercise:
+    """Add ``exercise`` to the registry (a chapter module calls this at import)."""
+    _REGISTRY[exercise.id] = exercise
+    return exercise
+
+
+def _load_chapter(exercise_id: str) -> None:
+    module = CHAPTER_MODULES.get(str(exercise_id).split(".", 1)[0])
+    if module:
+        importlib.import_module(module)
+
+
+def get(exercise_id: str) -> Exercise:
+    """The registered exercise ``exercise_id`` (``"00.1"``); KeyError naming the known ids."""
+    _load_chapter(exercise_id)
+    if exercise_id not in _REGISTRY:
+        raise KeyError(f"unknown exercise {exercise_id!r} — known: {', '.join(exercise_ids()) or 'none'}")
+    return _REGISTRY[exercise_id]
+
+
+def exercise_ids() -> list[str]:
+    """Every exercise id, in chapter order."""
+    for module in CHAPTER_MODULES.values():
+        importlib.import_module(module)
+    return sorted(_REGISTRY, key=lambda i: tuple(int(part) for part in i.split(".")))
+
+
+def _print_feedback(exercise: Exercise, feedback: Feedback) -> None:
+    mark = OK_MARK if feedback.correct else WRONG_MARK
+    verdict = "correct" if feedback.correct else "not yet"
+    print(f"{mark} Exercise {exercise.id} ({exercise.title}): {verdict}")
+    print(textwrap.indent(textwrap.fill(feedback.message, 100, break_long_words=False), "  "))
+    if feedback.hint:
+        print(textwrap.indent(textwrap.fill("Hint: " + feedback.hint, 100, break_long_words=False), "  "))
+
+
+def check(exercise_id: str, answer: Any, *, quiet: bool = False) -> bool:
+    """Check ``answer`` for exercise ``exercise_id``; print the verdict (unless ``quiet``) and return it.
+
+    Never raises: an exception inside the learner's code is reported as feedback.
+    """
+    try:
+        exercise = get(exercise_id)
+    except KeyError as exc:
+        if not quiet:
+            print(f"{WRONG_MARK} {exc.args[0]}")
+        return False
+    try:
+        feedback = exercise.checker(answer)
+    except Exception as exc:  # the learner's code failed inside the checker: report, do not crash the cell
+        feedback = Feedback(False, f"your code raised {_exception_line(exc)}", _where(exc))
+    if not quiet:
+        _print_feedback(exercise, feedback)
+    return feedback.correct
+
+
+def solution(exercise_id: str) -> str:
+    """Source code of the reference solution of ``exercise_id`` (to print or paste)."""
+    return textwrap.dedent(inspect.getsource(get(exercise_id).reference))
+
+
+def _exception_line(exc: BaseException) -> str:
+    text = str(exc).splitlines()[0] if str(exc) else ""
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _where(exc: BaseException) -> str:
+    """Where in the learner's code the exception happened (the last frame outside srlib)."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if "/srlib/" not in f.filename.replace("\\", "/")]
+    if not frames:
+        return ""
+    frame = frames[-1]
+    return f"it happened at line {frame.lineno}: {frame.line}" if frame.line else ""
+
+
+# --- helpers for chapter modules -------------------------------------------------------------
+
+
+def describe_call(function_name: str, **arguments: Any) -> str:
+    """'make_lr(hr of 101x136x3 uint8, scale=3)': a readable description of a test call."""
+    parts = []
+    for name, value in arguments.items():
+        if isinstance(value, np.ndarray):
+            parts.append(f"{name} of {'x'.join(str(n) for n in value.shape)} {value.dtype}")
+        else:
+            parts.append(f"{name}={value!r}")
+    return f"{function_name}({', '.join(parts)})"
+
+
+def closest_mistake(answer: Any, mistakes: Sequence[Mistake], tolerance: float) -> Mistake | None:
+    """The typical mistake whose value ``answer`` matches (within ``tolerance``), or None.
+
+    Values may be numbers or arrays; arrays must have the answer's shape to match,
+    and the match is on the largest absolute difference.
+    """
+    best, best_distance = None, float("inf")
+    for mistake in mistakes:
+        distance = _distance(answer, mistake.value)
+        if distance <= tolerance and distance < best_distance:
+            best, best_distance = mistake, distance
+    return best
+
+
+def _distance(a: Any, b: Any) -> float:
+    try:
+        a = np.asarray(a, dtype=np.float64)
+        b = np.asarray(b, dtype=np.float64)
+    except (TypeError, ValueError):
+        return float("inf")
+    if a.shape != b.shape:
+        return float("inf")
+    if a.size == 0:
+        return 0.0
+    with np.errstate(invalid="ignore"):
+        diff = np.abs(a - b)
+    both_inf = np.isinf(a) & np.isinf(b) & (np.sign(a) == np.sign(b))
+    diff = np.where(both_inf, 0.0, diff)
+    return float(np.nanmax(diff)) if not np.isnan(diff).all() else float("inf")
