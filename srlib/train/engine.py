@@ -123,6 +123,7 @@ def train(
     progress: Any = None,
     tensorboard: bool = True,
     deterministic: bool = False,
+    callbacks: Sequence[Any] = (),
 ) -> dict[str, Any]:
     """Train ``model`` for ``steps`` steps (resuming from ``run_dir`` if it holds a checkpoint).
 
@@ -134,7 +135,8 @@ def train(
     ``jit_compile="auto"`` uses XLA when the model trains faster with it (see
     :func:`resolve_jit_compile`).
     ``progress`` is an object like :class:`~srlib.train.callbacks.PlainProgress` (the
-    default) or ``srlib.ui.progress.LiveProgress()`` in a notebook.
+    default) or ``srlib.ui.progress.LiveProgress()`` in a notebook. Extra Keras
+    ``callbacks`` run after the engine's own (which validate and checkpoint).
 
     Returns a summary: ``step``, ``history`` (per epoch: step, loss, val_psnr, val_ssim),
     ``best_psnr``, ``best_step``, ``best_model`` (path), ``checkpoint``, ``wall_time_s``,
@@ -210,11 +212,12 @@ def train(
         progress=progress,
         update_every=max(spe, steps_per_epoch // 10),
     )
-    callbacks = [monitor]
+    all_callbacks = [monitor]
     if tensorboard and importlib.util.find_spec("tensorboard") is None:
         print("note: TensorBoard is not installed (pip install tensorboard); no TensorBoard logs written")
     elif tensorboard:
-        callbacks.append(keras.callbacks.TensorBoard(log_dir=str(run_dir / "logs"), write_graph=False))
+        all_callbacks.append(keras.callbacks.TensorBoard(log_dir=str(run_dir / "logs"), write_graph=False))
+    all_callbacks.extend(callbacks)
 
     if meta["epoch"] < epochs:
         dataset = _dataset_at(train_data, resumed_from)
@@ -223,7 +226,7 @@ def train(
             epochs=epochs,
             initial_epoch=int(meta["epoch"]),
             steps_per_epoch=steps_per_epoch,
-            callbacks=callbacks,
+            callbacks=all_callbacks,
             shuffle=False,  # the pipeline shuffles, reproducibly by step
             verbose=0,
         )

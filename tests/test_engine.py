@@ -1,0 +1,209 @@
+"""The training engine: resume after SIGKILL, per-layer rates, divergence, foreign checkpoints, errors."""
+
+from __future__ import annotations
+
+import io
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+tf = pytest.importorskip("tensorflow")
+
+from srlib.errors import SRLibError  # noqa: E402
+from srlib.models import FSRCNN, load_model  # noqa: E402
+from srlib.train.callbacks import PlainProgress  # noqa: E402
+from srlib.train.checkpoint import load_state  # noqa: E402
+from srlib.train.engine import train  # noqa: E402
+from srlib.train.optimizers import LayerRateAdam  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+
+# Generated images: smooth colour gradients plus texture, deterministic.
+IMAGES_CODE = """
+def generated_images(count=3, size=30):
+    rng = np.random.default_rng(0)
+    yy, xx = np.mgrid[0:size, 0:size] / size
+    images = []
+    for k in range(count):
+        base = np.stack([np.sin(3 * xx + k), np.cos(2 * yy - k), xx * yy], axis=-1)
+        noisy = 0.5 + 0.35 * base + 0.1 * rng.standard_normal((size, size, 3))
+        images.append((255 * np.clip(noisy, 0, 1)).astype(np.uint8))
+    return images
+"""
+exec(IMAGES_CODE)  # defines generated_images() here and in the child script below
+
+
+def tiny_data(scale=2, patch_size=8, batch_size=4, nan_from=None):
+    from srlib.data.pipeline import training_dataset
+
+    images = generated_images()  # noqa: F821 (defined by exec above)
+
+    def data(start_step=0):
+        dataset = training_dataset(images, scale=scale, patch_size=patch_size, batch_size=batch_size, seed=1, start_step=start_step)
+        if nan_from is None:
+            return dataset
+        steps = tf.data.Dataset.counter(start=start_step)
+        poison = lambda k, xy: (xy[0], tf.where(k >= nan_from, np.float32("nan"), xy[1]))  # noqa: E731
+        return tf.data.Dataset.zip(steps, dataset).map(poison)
+
+    return data
+
+
+def tiny_fsrcnn(scale=2):
+    return FSRCNN(scale, d=8, s=4, m=1)
+
+
+def quiet():
+    return PlainProgress(stream=io.StringIO())
+
+
+CHILD = (
+    """
+import sys, time
+import numpy as np
+import tensorflow as tf
+tf.config.threading.set_intra_op_parallelism_threads(1)
+tf.config.threading.set_inter_op_parallelism_threads(1)
+import keras
+from srlib.data.pipeline import training_dataset
+from srlib.models import FSRCNN
+from srlib.train.engine import seed_everything, train
+    """
+    + IMAGES_CODE
+    + """
+run_dir, pause = sys.argv[1], float(sys.argv[2])
+images = generated_images()
+
+def data(start_step=0):
+    return training_dataset(images, scale=2, patch_size=8, batch_size=4, seed=1, start_step=start_step)
+
+class Pace(keras.callbacks.Callback):
+    # Gives the parent time to kill us between checkpoints; does not touch the training.
+    def on_epoch_begin(self, epoch, logs=None):
+        time.sleep(pause)
+
+seed_everything(7)
+model = FSRCNN(2, d=8, s=4, m=1)
+schedule = keras.optimizers.schedules.CosineDecay(3e-3, 30)
+train(model, data, steps=30, scale=2, run_dir=run_dir, val_images=images[:1], learning_rate=schedule,
+      lr_multipliers={"deconvolution": 0.1}, steps_per_epoch=5, steps_per_execution=5, seed=7,
+      tensorboard=False, callbacks=[Pace()])
+    """
+)
+
+
+def _child(script: Path, run_dir: Path, pause: float) -> subprocess.Popen:
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
+    return subprocess.Popen(
+        [sys.executable, str(script), str(run_dir), str(pause)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+        cwd=str(REPO),
+    )
+
+
+def test_sigkilled_run_resumes_to_the_same_weights_as_an_uninterrupted_run(tmp_path):
+    script = tmp_path / "child.py"
+    script.write_text(CHILD)
+    reference_dir, killed_dir = tmp_path / "reference", tmp_path / "killed"
+    reference = _child(script, reference_dir, 0.0)
+    victim = _child(script, killed_dir, 0.3)
+    checkpoint = killed_dir / "checkpoint.npz"
+    deadline = time.monotonic() + 120
+    while not checkpoint.exists() and victim.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    victim.send_signal(signal.SIGKILL)
+    victim.communicate()
+    assert victim.returncode == -signal.SIGKILL
+    _, _, meta = load_state(checkpoint)
+    killed_at = meta["step"]
+    assert 0 < killed_at < 30 and killed_at % 5 == 0
+
+    output, _ = reference.communicate(timeout=120)
+    assert reference.returncode == 0, output
+    resumed = _child(script, killed_dir, 0.0)
+    output, _ = resumed.communicate(timeout=120)
+    assert resumed.returncode == 0, output
+    assert f"resuming at step {killed_at}" in output
+
+    weights_a, slots_a, meta_a = load_state(reference_dir / "checkpoint.npz")
+    weights_b, slots_b, meta_b = load_state(checkpoint)
+    assert meta_b["step"] == 30 and meta_b["history"]["step"] == [5, 10, 15, 20, 25, 30]
+    assert meta_b["history"]["loss"] == meta_a["history"]["loss"]  # same batches, same updates, in order
+    for a, b in zip(weights_a + slots_a, weights_b + slots_b):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_layer_rate_adam_scales_the_step_of_the_named_layer_only():
+    model = tiny_fsrcnn()
+    optimizer = LayerRateAdam(learning_rate=1e-3, lr_multipliers={"deconvolution": 0.1})
+    before = {v.path: v.numpy() for v in model.trainable_variables}
+    grads = [tf.ones_like(v) for v in model.trainable_variables]
+    optimizer.apply_gradients(zip(grads, model.trainable_variables))
+    for variable in model.trainable_variables:
+        step = np.abs(variable.numpy() - before[variable.path])
+        expected = 1e-4 if variable.path.startswith("deconvolution/") else 1e-3  # Adam's first step is lr * sign(g)
+        np.testing.assert_allclose(step, expected, rtol=1e-3)
+    restored = LayerRateAdam.from_config(optimizer.get_config())
+    assert restored.lr_multipliers == {"deconvolution": 0.1}
+
+
+def test_train_validates_checkpoints_and_keeps_the_best_model(tmp_path):
+    images = generated_images()  # noqa: F821
+    stream = io.StringIO()
+    model = tiny_fsrcnn()
+    summary = train(
+        model, tiny_data(), steps=20, scale=2, run_dir=tmp_path, val_images=[("g", images[0])],
+        steps_per_epoch=5, learning_rate=3e-3, progress=PlainProgress(lines=2, stream=stream),
+    )
+    history = summary["history"]
+    assert summary["step"] == 20 and history["step"] == [5, 10, 15, 20]
+    assert len(history["val_psnr"]) == 4 and all(np.isfinite(history["val_ssim"]))
+    assert summary["best_psnr"] == max(history["val_psnr"])
+    best = load_model(summary["best_model"])
+    assert best.get_config() == model.get_config()
+    assert (tmp_path / "logs").is_dir()  # TensorBoard
+    assert len(stream.getvalue().splitlines()) <= 5  # headless: a few lines, not one per step
+
+    # Calling again with the same arguments finds the run finished and changes nothing.
+    again = train(tiny_fsrcnn(), tiny_data(), steps=20, scale=2, run_dir=tmp_path, val_images=[images[0]],
+                  steps_per_epoch=5, learning_rate=3e-3, progress=quiet())
+    assert again["resumed_from"] == 20 and again["history"] == history
+
+
+def test_checkpoint_of_another_model_or_scale_is_refused_untouched(tmp_path):
+    train(tiny_fsrcnn(2), tiny_data(), steps=5, scale=2, run_dir=tmp_path, steps_per_epoch=5, progress=quiet(),
+          tensorboard=False)
+    checkpoint = tmp_path / "checkpoint.npz"
+    saved = checkpoint.read_bytes()
+    for other, scale in ((FSRCNN(2, d=12, s=4, m=1), 2), (tiny_fsrcnn(3), 3)):
+        with pytest.raises(SRLibError, match="holds a checkpoint of FSRCNN") as error:
+            train(other, tiny_data(scale=scale, patch_size=6 * scale // 2 * 2 if scale == 2 else 9), steps=10,
+                  scale=scale, run_dir=tmp_path, steps_per_epoch=5, progress=quiet())
+        assert "\n" not in str(error.value)
+    assert checkpoint.read_bytes() == saved
+
+
+def test_nan_loss_stops_with_a_message_and_keeps_the_last_good_checkpoint(tmp_path):
+    with pytest.raises(SRLibError, match=r"diverged.*step 5\)"):
+        train(tiny_fsrcnn(), tiny_data(nan_from=7), steps=20, scale=2, run_dir=tmp_path, steps_per_epoch=5,
+              steps_per_execution=1, progress=quiet(), tensorboard=False)
+    weights, _, meta = load_state(tmp_path / "checkpoint.npz")
+    assert meta["step"] == 5
+    assert all(np.isfinite(w).all() for w in weights)
+
+
+def test_pipeline_errors_reach_the_user(tmp_path):
+    with pytest.raises(SRLibError, match="patch_size"):
+        train(tiny_fsrcnn(), tiny_data(patch_size=64), steps=5, scale=2, run_dir=tmp_path, steps_per_epoch=5,
+              progress=quiet(), tensorboard=False)
+    with pytest.raises(SRLibError, match="built for x2"):
+        train(tiny_fsrcnn(2), tiny_data(), steps=5, scale=3, run_dir=tmp_path, steps_per_epoch=5, progress=quiet())
