@@ -1,0 +1,32 @@
+"""``run_bench`` times both configurations on the paper-sized patches (no timing assertions)."""
+
+from __future__ import annotations
+
+import pytest
+
+pytest.importorskip("tensorflow")
+
+from srlib.errors import SRLibError  # noqa: E402
+from srlib.train.bench import bench_patch_shapes, run_bench  # noqa: E402
+
+
+def test_patch_shapes_follow_the_papers():
+    assert bench_patch_shapes("fsrcnn", 3) == ((11, 11, 1), (33, 33, 1))
+    assert bench_patch_shapes("srcnn", 3) == ((33, 33, 1), (33, 33, 1))
+    with pytest.raises(SRLibError, match="unknown model"):
+        bench_patch_shapes("vdsr", 3)
+
+
+@pytest.mark.parametrize("model, xla", [("fsrcnn", True), ("srcnn", False)])
+def test_run_bench_reports_both_configurations(model, xla):
+    result = run_bench(model, scale=2, batch_size=4, steps=4, steps_per_execution=2)
+    assert result["model"] == model and result["steps"] == 4 and result["steps_per_execution"] == 2
+    assert result["jit_compile"] is xla
+    assert result["ms_per_step"] > 0 and result["naive_ms_per_step"] > 0
+    assert result["speedup"] == pytest.approx(result["naive_ms_per_step"] / result["ms_per_step"], rel=0.02)
+    assert result["target_shape"] == [22, 22, 1]  # 11x11 LR patches at x2
+
+
+def test_run_bench_rejects_bad_sizes():
+    with pytest.raises(SRLibError, match="steps"):
+        run_bench("fsrcnn", steps=0)
