@@ -207,3 +207,20 @@ def test_pipeline_errors_reach_the_user(tmp_path):
               progress=quiet(), tensorboard=False)
     with pytest.raises(SRLibError, match="built for x2"):
         train(tiny_fsrcnn(2), tiny_data(), steps=5, scale=3, run_dir=tmp_path, steps_per_epoch=5, progress=quiet())
+
+
+def test_live_progress_draws_curves_and_sample(tmp_path):
+    from srlib.ui.progress import LiveProgress, learning_curve_figure
+
+    images = generated_images()  # noqa: F821
+    headless = LiveProgress(live=False)
+    assert not headless.live  # outside a kernel it prints plain lines instead
+    progress = LiveProgress(baseline_psnr=20.0, live=True, min_interval=0.0)
+    train(tiny_fsrcnn(), tiny_data(), steps=10, scale=2, run_dir=tmp_path, val_images=[images[0]],
+          steps_per_epoch=5, progress=progress, tensorboard=False)
+    assert progress.history["step"] == [5, 10] and len(progress.history["val_psnr"]) == 2
+    assert set(progress.sample) == {"hr", "bicubic", "sr"} and progress.sample["sr"].shape == progress.sample["hr"].shape
+    figure = learning_curve_figure(progress.history, progress.sample, 20.0, progress.running)
+    loss_ax, psnr_ax, sample_ax = figure.axes
+    assert len(psnr_ax.lines) == 2  # the model's curve and the bicubic line
+    assert sample_ax.images[0].get_array().shape[1] == 3 * progress.sample["hr"].shape[1]
