@@ -7,7 +7,7 @@ import pytest
 pytest.importorskip("tensorflow")
 
 from srlib.errors import SRLibError  # noqa: E402
-from srlib.train.bench import bench_patch_shapes, run_bench  # noqa: E402
+from srlib.train.bench import bench_patch_shapes, bench_report, run_bench  # noqa: E402
 
 
 def test_patch_shapes_follow_the_papers():
@@ -25,6 +25,8 @@ def test_run_bench_reports_both_configurations(model, xla):
     assert result["ms_per_step"] > 0 and result["naive_ms_per_step"] > 0
     assert result["speedup"] == pytest.approx(result["naive_ms_per_step"] / result["ms_per_step"], rel=0.02)
     assert result["target_shape"] == [22, 22, 1]  # 11x11 LR patches at x2
+    report = bench_report(result)
+    assert "plain Keras" in report and f"{result['speedup']:.2f}x" in report
 
 
 def test_run_bench_rejects_bad_sizes():

@@ -18,7 +18,7 @@ import numpy as np
 
 from srlib.errors import SRLibError
 
-__all__ = ["run_bench", "bench_patch_shapes"]
+__all__ = ["run_bench", "bench_patch_shapes", "bench_report"]
 
 
 def bench_patch_shapes(model_name: str, scale: int, lr_patch: int = 11) -> tuple[tuple[int, int, int], tuple[int, int, int]]:
@@ -112,3 +112,19 @@ def run_bench(
         ms_plain = 1000.0 * _time_fit(plain, dataset, plain_steps, warmup=2)
         result.update(naive_ms_per_step=round(ms_plain, 2), speedup=round(ms_plain / ms_ours, 2))
     return result
+
+
+def bench_report(result: dict[str, Any]) -> str:
+    """A few plain lines summarising :func:`run_bench`'s result (what ``srlib bench`` prints)."""
+    shape_in = "x".join(str(n) for n in result["input_shape"][:2])
+    shape_out = "x".join(str(n) for n in result["target_shape"][:2])
+    engine = "XLA" if result["jit_compile"] else "TF graph (oneDNN)"
+    lines = [
+        f"{result['model']} x{result['scale']}, batch {result['batch_size']}, {shape_in} -> {shape_out}, "
+        f"threads: {result['threads']}, TF {result['tensorflow']}",
+        f"  srlib engine ({engine}, {result['steps_per_execution']} steps per call): {result['ms_per_step']:.1f} ms/step",
+    ]
+    if "naive_ms_per_step" in result:
+        lines.append(f"  plain Keras (run_eagerly=True, no XLA):   {result['naive_ms_per_step']:.1f} ms/step")
+        lines.append(f"  speedup: {result['speedup']:.2f}x")
+    return "\n".join(lines)

@@ -192,10 +192,11 @@ def train(
             variable.assign(value)
     else:
         meta = {"identity": identity, "epoch": 0, "step": 0, "history": {}, "wall_time_s": 0.0, "seed": int(seed)}
-    meta["steps_per_epoch_history"] = meta.get("steps_per_epoch_history", steps_per_epoch)
-    if meta["steps_per_epoch_history"] != steps_per_epoch:
+    # Epoch k ends at step k * steps_per_epoch: changing it would misplace the data position.
+    meta["steps_per_epoch"] = meta.pop("steps_per_epoch_history", None) or meta.get("steps_per_epoch", steps_per_epoch)
+    if meta["steps_per_epoch"] != steps_per_epoch:
         raise SRLibError(
-            f"run_dir {run_dir} was trained with steps_per_epoch={meta['steps_per_epoch_history']}, "
+            f"run_dir {run_dir} was trained with steps_per_epoch={meta['steps_per_epoch']}, "
             f"not {steps_per_epoch} — keep it to resume, or use another run_dir"
         )
     resumed_from = int(meta["step"])
