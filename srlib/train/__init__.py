@@ -1,5 +1,19 @@
 """Layer 5 — training and inference: the fit engine, checkpoints, evaluation protocol, benchmark.
 
-``from srlib.train.engine import train`` (Keras/TensorFlow are imported by the submodules
-that need them, not by this package).
+``train``, ``seed_everything`` and ``run_bench`` are importable from here; Keras and
+TensorFlow load on first use of one of them, not when this package is imported.
 """
+
+from __future__ import annotations
+
+import importlib
+
+__all__ = ["train", "seed_everything", "run_bench"]
+
+_WHERE = {"train": "srlib.train.engine", "seed_everything": "srlib.train.engine", "run_bench": "srlib.train.bench"}
+
+
+def __getattr__(name: str):
+    if name in _WHERE:
+        return getattr(importlib.import_module(_WHERE[name]), name)
+    raise AttributeError(f"module 'srlib.train' has no attribute {name!r}")
