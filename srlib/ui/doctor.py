@@ -1,0 +1,312 @@
+"""``srlib doctor``: what this machine has for the course, in one screen, offline.
+
+It reports the versions that matter, the devices TensorFlow sees (and says so
+plainly when there is no GPU), cores and memory, the data cache with the
+registered datasets found there and the free disk space, whether Keras has the
+VGG19 weights the SRGAN chapter needs, whether Debian's Chromium is there for
+the browser test, and each chapter's *measured* run time per profile (from
+``srlib/ui/runtimes.json``; "not measured yet" where there is none).
+
+Nothing here touches the network or decodes images: a dataset counts as
+verified when the stamp of an earlier full check still matches its files.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.metadata
+import json
+import os
+import platform
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+from srlib.errors import SRLibError
+from srlib.profiles import PROFILES
+
+__all__ = ["collect_report", "format_report", "cmd_doctor", "add_doctor_command", "find_chromium"]
+
+# (label, distribution names to try): the versions a learner is asked for when something breaks.
+_PACKAGES = (
+    ("TensorFlow", ("tensorflow", "tensorflow-cpu")),
+    ("Keras", ("keras",)),
+    ("NumPy", ("numpy",)),
+    ("JupyterLab", ("jupyterlab",)),
+    ("ipywidgets", ("ipywidgets",)),
+    ("anywidget", ("anywidget",)),
+)
+NO_GPU_NOTE = (
+    "TensorFlow sees no GPU: training runs on the CPU. The 'smoke' and 'workshop' profiles are sized "
+    "for that; 'full' needs a GPU."
+)
+
+
+def _distribution_version(names: tuple[str, ...]) -> str | None:
+    for name in names:
+        try:
+            return importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            continue
+    return None
+
+
+def versions() -> dict[str, str | None]:
+    """Installed versions (None: not installed), read from package metadata without importing the packages."""
+    import srlib
+
+    found: dict[str, str | None] = {"Python": platform.python_version(), "srlib": srlib.__version__}
+    for label, names in _PACKAGES:
+        found[label] = _distribution_version(names)
+    return found
+
+
+def devices() -> dict[str, Any]:
+    """The physical devices TensorFlow lists (TensorFlow is imported here, quietly)."""
+    try:
+        from srlib.ui.chapter import import_tensorflow
+
+        tf = import_tensorflow()
+    except ImportError as exc:
+        return {"devices": [], "gpu": False, "note": f"TensorFlow cannot be imported ({exc}) — reinstall it: pip install -e ."}
+    listed = []
+    for device in tf.config.list_physical_devices():
+        name = device.name.replace("/physical_device:", "")
+        if device.device_type == "GPU":
+            details = tf.config.experimental.get_device_details(device)
+            name = f"{name} ({details['device_name']})" if details.get("device_name") else name
+        listed.append({"type": device.device_type, "name": name})
+    gpu = any(d["type"] == "GPU" for d in listed)
+    return {"devices": listed, "gpu": gpu, "note": "" if gpu else NO_GPU_NOTE}
+
+
+def _memory_bytes() -> tuple[int | None, int | None]:
+    """(total, available) memory in bytes: /proc/meminfo on Linux, else what sysconf knows."""
+    try:
+        fields = {}
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            key, _, value = line.partition(":")
+            fields[key] = int(value.split()[0]) * 1024  # /proc/meminfo counts kB
+        return fields.get("MemTotal"), fields.get("MemAvailable")
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"), None
+    except (ValueError, OSError, AttributeError):
+        return None, None
+
+
+def machine() -> dict[str, Any]:
+    total, available = _memory_bytes()
+    return {"cpu_count": os.cpu_count(), "memory_total_bytes": total, "memory_available_bytes": available}
+
+
+def _stamp_matches(entry, folder: Path) -> bool:
+    """True when the folder's verification stamp still matches its files (no decoding)."""
+    # verify.py keeps these helpers private; ensure_verified would decode every image when the stamp is stale.
+    from srlib.data.verify import _manifest_digest, _read_stamp, _signature, _with_embedded_records
+
+    try:
+        entry = _with_embedded_records(entry)
+        stamp = _read_stamp(folder)
+        return stamp is not None and stamp == {"dataset": entry.name, "manifest": _manifest_digest(entry), "files": _signature(folder)}
+    except (SRLibError, OSError):
+        return False
+
+
+def _free_bytes(path: Path) -> int | None:
+    for candidate in (path, *path.parents):  # the cache may not exist yet: measure the disk it would be on
+        if candidate.exists():
+            try:
+                return shutil.disk_usage(candidate).free
+            except OSError:
+                return None
+    return None
+
+
+def data_cache() -> dict[str, Any]:
+    """The cache folder, where its location comes from, free space, and each registered dataset's state there."""
+    from srlib.data.cache import cache_dir, find_cached_folder
+    from srlib.data.registry import DATASETS
+
+    configured = bool(os.environ.get("SRLIB_DATA", "").strip())
+    try:
+        root = cache_dir()
+        problem = ""
+    except SRLibError as exc:
+        root, problem = Path(os.environ["SRLIB_DATA"]).expanduser(), str(exc)
+    rows = []
+    for entry in DATASETS.values():
+        folder = None if problem else find_cached_folder(entry)
+        rows.append({
+            "name": entry.name,
+            "role": entry.role,
+            "present": folder is not None,
+            "verified": folder is not None and _stamp_matches(entry, folder),
+            "folder": str(folder) if folder else None,
+        })  # fmt: skip
+    return {
+        "cache": str(root),
+        "from": "SRLIB_DATA" if configured else "default",
+        "exists": root.is_dir(),
+        "problem": problem,
+        "free_bytes": _free_bytes(root),
+        "datasets": rows,
+    }
+
+
+def vgg19() -> dict[str, Any]:
+    """Whether Keras' cache holds the VGG19 ImageNet weights (present and not empty; Keras checks the md5 on load)."""
+    from srlib.models.vgg_weights import keras_home, vgg19_weights_cached, vgg19_weights_file
+
+    cached = vgg19_weights_cached()
+    return {
+        "keras_home": str(keras_home()),
+        "from": "KERAS_HOME" if os.environ.get("KERAS_HOME") else "default",
+        "file": str(vgg19_weights_file()),
+        "cached": cached is not None,
+        "size_bytes": cached.stat().st_size if cached else None,
+    }
+
+
+def find_chromium() -> str | None:
+    """Debian's Chromium for the browser test (``$SRLIB_CHROMIUM`` wins), or None."""
+    explicit = os.environ.get("SRLIB_CHROMIUM")
+    if explicit:
+        return explicit if Path(explicit).is_file() else None
+    for name in ("chromium", "chromium-browser"):
+        path = shutil.which(name)
+        if path:
+            return path
+    return None
+
+
+def chromium() -> dict[str, Any]:
+    path = find_chromium()
+    version = None
+    if path:
+        try:
+            done = subprocess.run([path, "--version"], capture_output=True, text=True, timeout=10, stdin=subprocess.DEVNULL)
+            version = done.stdout.strip().splitlines()[0] if done.stdout.strip() else None
+        except (OSError, subprocess.TimeoutExpired):
+            version = None
+    return {"path": path, "version": version}
+
+
+def run_times(runtimes_path: Path | None = None, notebooks: Path | None = None) -> dict[str, dict[str, float | None]]:
+    """``{chapter: {profile: measured seconds or None}}`` for every chapter notebook and every chapter measured."""
+    from srlib.ui.chapter import RUNTIMES_FILE, expected_runtime
+    from srlib.ui.course import chapters
+
+    path = Path(runtimes_path) if runtimes_path is not None else RUNTIMES_FILE
+    try:
+        measured = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    except json.JSONDecodeError as exc:
+        raise SRLibError(f"{path} is not valid JSON ({exc.msg}, line {exc.lineno}) — fix it or re-measure with make course") from None
+    labels = {notebook.stem.split("_", 1)[0]: notebook.stem for notebook in chapters(notebooks)}
+    for chapter in measured:
+        labels.setdefault(chapter, chapter)
+    return {
+        labels[chapter]: {profile: expected_runtime(chapter, profile, path) for profile in PROFILES}
+        for chapter in sorted(labels)
+    }
+
+
+def collect_report(*, runtimes_path: Path | None = None, notebooks: Path | None = None, list_devices: bool = True) -> dict[str, Any]:
+    """Everything ``srlib doctor`` prints, as one JSON-ready dict."""
+    return {
+        "versions": versions(),
+        "devices": devices() if list_devices else None,
+        "machine": machine(),
+        "data": data_cache(),
+        "vgg19": vgg19(),
+        "chromium": chromium(),
+        "run_times": run_times(runtimes_path, notebooks),
+    }
+
+
+def _gb(value: int | None) -> str:
+    return "unknown" if value is None else f"{value / 1e9:.1f} GB"
+
+
+def _seconds(value: float | None) -> str:
+    if value is None:
+        return "not measured yet"
+    from srlib.ui.chapter import format_runtime
+
+    return format_runtime(value)
+
+
+def format_report(report: dict[str, Any]) -> list[str]:
+    """The report as plain lines for a terminal."""
+    lines = ["srlib doctor: what this machine has for the course"]
+    lines.append("versions:  " + " | ".join(f"{k} {v or 'not installed'}" for k, v in report["versions"].items()))
+
+    found = report["devices"]
+    if found is not None:
+        listed = ", ".join(f"{d['type']} {d['name']}" for d in found["devices"]) or "none"
+        lines.append(f"devices:   TensorFlow sees {listed}")
+        if found["note"]:
+            lines.append(f"           {found['note']}")
+
+    host = report["machine"]
+    available = f" ({_gb(host['memory_available_bytes'])} available)" if host["memory_available_bytes"] else ""
+    lines.append(f"machine:   {host['cpu_count']} CPU cores | {_gb(host['memory_total_bytes'])} memory{available}")
+
+    data = report["data"]
+    where = "from SRLIB_DATA" if data["from"] == "SRLIB_DATA" else "default; set SRLIB_DATA to use another folder"
+    lines.append(f"data:      {data['cache']} ({where}) | {_gb(data['free_bytes'])} free on that disk")
+    if data["problem"]:
+        lines.append(f"           problem: {data['problem']}")
+    for row in data["datasets"]:
+        if not row["present"]:
+            state = "not here"
+        elif row["verified"]:
+            state = f"here, verified: {row['folder']}"
+        else:
+            state = f"here, not verified yet (checked on first use): {row['folder']}"
+        lines.append(f"           {row['name']:<12} {row['role']:<11} {state}")
+
+    vgg = report["vgg19"]
+    if vgg["cached"]:
+        lines.append(f"vgg19:     ImageNet weights cached ({vgg['size_bytes'] / 1e6:.0f} MB): {vgg['file']}")
+    else:
+        lines.append(
+            f"vgg19:     ImageNet weights not cached (expected at {vgg['file']}); the SRGAN chapter downloads them "
+            "on first use, or use a folder made by 'srlib pack' with KERAS_HOME"
+        )
+
+    browser = report["chromium"]
+    if browser["path"]:
+        lines.append(f"browser:   {browser['version'] or 'Chromium'} at {browser['path']} (for the browser test)")
+    else:
+        lines.append("browser:   Debian's chromium not found; the browser test will be skipped (apt-get install chromium)")
+
+    times = report["run_times"]
+    lines.append("run times: measured per profile (srlib/ui/runtimes.json; python -m srlib.ui.chapter measure)")
+    if not times:
+        lines.append("           no chapters found and none measured yet")
+    width = max((len(name) for name in times), default=0)
+    for chapter, by_profile in times.items():
+        cells = " | ".join(f"{profile} {_seconds(seconds)}" for profile, seconds in by_profile.items())
+        lines.append(f"           {chapter:<{width}}  {cells}")
+    return lines
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    """Print the report; with ``--json``, one JSON object as the last line."""
+    report = collect_report(list_devices=not getattr(args, "no_devices", False))
+    print("\n".join(format_report(report)))
+    if getattr(args, "json", False):
+        print(json.dumps(report))
+    return 0
+
+
+def add_doctor_command(subparsers) -> argparse.ArgumentParser:
+    """Add ``doctor [--json]`` to the CLI's subparsers; returns its parser."""
+    parser = subparsers.add_parser("doctor", help="versions, devices, data cache, VGG19 weights and run times on this machine")
+    parser.add_argument("--json", action="store_true", help="also print one JSON object as the last line")
+    parser.add_argument("--no-devices", action="store_true", help="skip importing TensorFlow to list devices")
+    parser.set_defaults(func=cmd_doctor)
+    return parser
