@@ -88,8 +88,12 @@ def build_parser() -> argparse.ArgumentParser:
     ev.set_defaults(func=cmd_evaluate)
 
     from srlib.data.commands import add_data_commands
+    from srlib.ui.doctor import add_doctor_command
+    from srlib.ui.offline import add_pack_command
 
     add_data_commands(sub)
+    add_doctor_command(sub)
+    add_pack_command(sub)
     return parser
 
 
