@@ -43,6 +43,10 @@ def __getattr__(name: str):
         from srlib.ui.compare import compare
 
         return compare
+    if name == "exercises":
+        from srlib.ui import exercises
+
+        return exercises
     if name == "upscale":
         from srlib.train.inference import upscale
 

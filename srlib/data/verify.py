@@ -142,6 +142,22 @@ def _signature(folder: Path) -> dict[str, list[int]]:
     return signature
 
 
+def _current_stamp(entry: DatasetEntry, folder: Path) -> dict:
+    """What a verification stamp of ``folder`` for ``entry`` would say now (no decoding)."""
+    return {"dataset": entry.name, "manifest": _manifest_digest(entry), "files": _signature(folder)}
+
+
+def stamp_is_current(entry: DatasetEntry, folder: Path) -> bool:
+    """True when ``folder`` carries a stamp of an earlier successful check that still matches its files."""
+    folder = Path(folder)
+    try:
+        entry = _with_embedded_records(entry)
+        stamp = _read_stamp(folder)
+        return stamp is not None and stamp == _current_stamp(entry, folder)
+    except (SRLibError, OSError):
+        return False
+
+
 def _read_stamp(folder: Path) -> dict | None:
     try:
         return json.loads((folder / STAMP_NAME).read_text(encoding="utf-8"))
@@ -163,7 +179,7 @@ def record_verified(entry: DatasetEntry, folder: Path) -> None:
     """Stamp ``folder`` as matching ``entry`` (call right after :func:`verify_folder` succeeded on it)."""
     folder = Path(folder)
     entry = _with_embedded_records(entry)
-    stamp = {"dataset": entry.name, "manifest": _manifest_digest(entry), "files": _signature(folder)}
+    stamp = _current_stamp(entry, folder)
     _verified_in_memory[(str(folder.resolve()), stamp["manifest"])] = stamp["files"]
     _write_stamp(folder, stamp)
 
@@ -172,7 +188,7 @@ def ensure_verified(entry: DatasetEntry, folder: Path, *, stamp_on_disk: bool, p
     """Verify ``folder`` unless an earlier successful check still matches its files; return it."""
     folder = Path(folder)
     entry = _with_embedded_records(entry)
-    stamp = {"dataset": entry.name, "manifest": _manifest_digest(entry), "files": _signature(folder)}
+    stamp = _current_stamp(entry, folder)
     memo_key = (str(folder.resolve()), stamp["manifest"])
     if _verified_in_memory.get(memo_key) == stamp["files"]:
         return folder

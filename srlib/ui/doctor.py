@@ -102,19 +102,6 @@ def machine() -> dict[str, Any]:
     return {"cpu_count": os.cpu_count(), "memory_total_bytes": total, "memory_available_bytes": available}
 
 
-def _stamp_matches(entry, folder: Path) -> bool:
-    """True when the folder's verification stamp still matches its files (no decoding)."""
-    # verify.py keeps these helpers private; ensure_verified would decode every image when the stamp is stale.
-    from srlib.data.verify import _manifest_digest, _read_stamp, _signature, _with_embedded_records
-
-    try:
-        entry = _with_embedded_records(entry)
-        stamp = _read_stamp(folder)
-        return stamp is not None and stamp == {"dataset": entry.name, "manifest": _manifest_digest(entry), "files": _signature(folder)}
-    except (SRLibError, OSError):
-        return False
-
-
 def _free_bytes(path: Path) -> int | None:
     for candidate in (path, *path.parents):  # the cache may not exist yet: measure the disk it would be on
         if candidate.exists():
@@ -129,6 +116,7 @@ def data_cache() -> dict[str, Any]:
     """The cache folder, where its location comes from, free space, and each registered dataset's state there."""
     from srlib.data.cache import cache_dir, find_cached_folder
     from srlib.data.registry import DATASETS
+    from srlib.data.verify import stamp_is_current
 
     configured = bool(os.environ.get("SRLIB_DATA", "").strip())
     try:
@@ -143,7 +131,7 @@ def data_cache() -> dict[str, Any]:
             "name": entry.name,
             "role": entry.role,
             "present": folder is not None,
-            "verified": folder is not None and _stamp_matches(entry, folder),
+            "verified": folder is not None and stamp_is_current(entry, folder),
             "folder": str(folder) if folder else None,
         })  # fmt: skip
     return {
