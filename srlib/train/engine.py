@@ -200,6 +200,8 @@ def train(
             f"not {steps_per_epoch} — keep it to resume, or use another run_dir"
         )
     resumed_from = int(meta["step"])
+    # Built before anything is printed, so a pipeline error (patch larger than the images...) comes first.
+    dataset = _dataset_at(train_data, resumed_from) if meta["epoch"] < epochs else None
 
     progress = progress if progress is not None else PlainProgress()
     progress.start(total_steps, resumed_from, meta["history"], title=f"{model.name} x{scale}")
@@ -220,8 +222,7 @@ def train(
         all_callbacks.append(keras.callbacks.TensorBoard(log_dir=str(run_dir / "logs"), write_graph=False))
     all_callbacks.extend(callbacks)
 
-    if meta["epoch"] < epochs:
-        dataset = _dataset_at(train_data, resumed_from)
+    if dataset is not None:
         model.fit(
             dataset,
             epochs=epochs,
