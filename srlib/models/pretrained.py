@@ -8,6 +8,8 @@ this module is cheap.
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import json
 import os
 from pathlib import Path
@@ -21,6 +23,9 @@ __all__ = ["MODEL_NAMES", "WEIGHTS_DIR", "build_model", "load_model", "pretraine
 
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 MODEL_NAMES = ("fsrcnn", "fsrcnn-s", "srcnn", "srcnn-9-1-5", "srcnn-9-5-5")
+ARCHITECTURE_MODULES = tuple(
+    f"srlib.models.{name}" for name in ("srcnn", "fsrcnn", "pixel_shuffle", "espcn", "srresnet")
+)
 
 
 def build_model(name: str, scale: int, channels: int = 1, **kwargs: Any):
@@ -45,9 +50,10 @@ def load_model(path: str | os.PathLike):
     """Load a model saved with ``model.save("x.keras")`` (srlib's classes are registered; no custom_objects)."""
     import keras
 
-    # Importing the modules registers SRCNN and FSRCNN with Keras' serialisation.
-    import srlib.models.fsrcnn  # noqa: F401
-    import srlib.models.srcnn  # noqa: F401
+    # Importing the architecture modules registers their classes with Keras' serialisation.
+    for module in ARCHITECTURE_MODULES:
+        if importlib.util.find_spec(module) is not None:
+            importlib.import_module(module)
 
     path = Path(path)
     if not path.is_file():
