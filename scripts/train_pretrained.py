@@ -18,6 +18,10 @@ same command after an interruption and it continues where it stopped):
     nohup nice .venv/bin/python scripts/train_pretrained.py --model fsrcnn --scale 3 \\
         --run-dir /work/runs/fsrcnn_x3 > /work/runs/fsrcnn_x3.log 2>&1 &
 
+Other scales the paper's way (sec. 3.4): start from the x3 model and train only the
+deconvolution, e.g. ``--scale 2 --transfer-from srlib/models/weights/fsrcnn_x3.keras
+--steps 20000 --run-dir /work/runs/fsrcnn_x2``.
+
 Export the best checkpoint so far (the run may keep going): evaluates it on Set5 and
 Set14 with the papers' protocol and writes ``<name>_x<scale>.keras`` and a ``.json``
 with the recipe, the steps and wall time reached and the measured PSNR/SSIM:
@@ -87,7 +91,26 @@ def _recipe(args) -> dict:
     recipe["augment"] = "random flips and 90-degree rotations (srlib.data.training_dataset)"
     recipe["optimizer"] = "Adam (LayerRateAdam), cosine decay of the learning rate, MSE loss"
     recipe["threads"] = args.threads
+    if args.transfer_from:
+        recipe["transfer_from"] = str(args.transfer_from)
+        recipe["trained_layers"] = ["deconvolution"]
     return recipe
+
+
+def _transfer(model, source_path: str) -> None:
+    """FSRCNN sec. 3.4: reuse another scale's trained layers, train only the deconvolution.
+
+    Every FSRCNN layer but the last is shared across scales (and the 9x9 deconvolution has
+    the same shape at every stride), so a x2 or x4 model starts from the x3 one.
+    """
+    from srlib.models import load_model
+
+    source = load_model(source_path)
+    for layer in model.layers:
+        if layer.weights:
+            layer.set_weights(source.get_layer(layer.name).get_weights())
+        if layer.name != "deconvolution":
+            layer.trainable = False
 
 
 def train_run(args) -> dict:
@@ -112,6 +135,8 @@ def train_run(args) -> dict:
     )
     seed_everything(SEED)
     model = build_model(recipe["model"], recipe["scale"])
+    if args.transfer_from:
+        _transfer(model, args.transfer_from)
     schedule = keras.optimizers.schedules.CosineDecay(
         recipe["learning_rate"], recipe["steps"], alpha=recipe["final_learning_rate"] / recipe["learning_rate"]
     )
@@ -175,6 +200,11 @@ def main(argv=None) -> int:
     parser.add_argument("--steps", type=int, default=None, help="total steps (default: the recipe's)")
     parser.add_argument("--steps-per-epoch", type=int, default=None, help="steps between validations (default: the recipe's)")
     parser.add_argument("--threads", type=int, default=1, help="TensorFlow intra-op threads (0: all cores)")
+    parser.add_argument(
+        "--transfer-from",
+        default=None,
+        help="FSRCNN .keras model of another scale: copy its layers, train only the deconvolution (sec. 3.4)",
+    )
     parser.add_argument("--export", action="store_true", help="evaluate and ship the best checkpoint, do not train")
     args = parser.parse_args(argv)
 
