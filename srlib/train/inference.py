@@ -23,6 +23,7 @@ the ``uint8`` SR image:
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import sys
@@ -42,6 +43,7 @@ __all__ = [
     "receptive_radius",
     "estimate_memory",
     "tile_grid",
+    "bicubic_upscale",
     "DEFAULT_MEMORY_BUDGET",
 ]
 
@@ -213,19 +215,61 @@ def _tiles(height: int, width: int, tile: int, overlap: int) -> Iterator[tuple[t
 # ----------------------------------------------------------------------------- one tile
 
 
-def _network(model, profile: _Profile, scale: int, self_ensemble: bool) -> Callable[[np.ndarray], np.ndarray]:
-    """``float (h, w, C) on 0..255 -> float (sh, sw, C) on 0..255`` through the network."""
+@functools.lru_cache(maxsize=64)
+def _bicubic_matrix(length: int, scale: int):
+    """MATLAB's bicubic upscaling of one axis as a sparse ``(scale*length, length)`` matrix."""
+    import scipy.sparse
+
+    from srlib.image.resize import resize_weights
+
+    weights, indices = resize_weights(length, length * scale, float(scale))
+    rows = np.repeat(np.arange(length * scale), weights.shape[1])
+    # Mirrored taps at the borders repeat a column; the sparse matrix sums them, as imresize does.
+    return scipy.sparse.csr_matrix((weights.ravel(), (rows, indices.ravel())), shape=(length * scale, length))
+
+
+def bicubic_upscale(planes: np.ndarray, scale: int) -> np.ndarray:
+    """``imresize(planes, scale)`` for float ``(h, w, c)`` planes and an integer ``scale``, faster.
+
+    The same weights (:func:`srlib.image.resize.resize_weights`) applied as two sparse
+    products instead of gathered copies: equal to ``imresize`` up to float rounding
+    (~1e-12), and several times faster on large tiles.
+    """
+    height, width, channels = planes.shape
+    rows = _bicubic_matrix(height, scale) @ planes.reshape(height, width * channels)
+    rows = rows.reshape(height * scale, width, channels).transpose(1, 0, 2).reshape(width, -1)
+    both = _bicubic_matrix(width, scale) @ rows
+    return np.ascontiguousarray(both.reshape(width * scale, height * scale, channels).transpose(1, 0, 2))
+
+
+
+_FORWARD: "weakref.WeakKeyDictionary[Any, Callable]" = weakref.WeakKeyDictionary()
+
+
+def _traced_forward(model, channels: int) -> Callable:
+    """``model(x, training=False)`` as one traced function for every tile size, kept per model."""
     import tensorflow as tf
 
-    from srlib.image.resize import imresize
-    from srlib.train.self_ensemble import self_ensemble as ensemble
-
-    # One traced function for every tile shape (no retracing per size).
+    try:
+        return _FORWARD[model]
+    except (KeyError, TypeError):
+        pass
     forward = tf.function(
         lambda x: model(x, training=False),
-        input_signature=[tf.TensorSpec((1, None, None, profile.channels), tf.float32)],
-        reduce_retracing=True,
+        input_signature=[tf.TensorSpec((1, None, None, channels), tf.float32)],
     )
+    try:
+        _FORWARD[model] = forward
+    except TypeError:
+        pass
+    return forward
+
+
+def _network(model, profile: _Profile, scale: int, self_ensemble: bool) -> Callable[[np.ndarray], np.ndarray]:
+    """``float (h, w, C) on 0..255 -> float (sh, sw, C) on 0..255`` through the network."""
+    from srlib.train.self_ensemble import self_ensemble as ensemble
+
+    forward = _traced_forward(model, profile.channels)
 
     def once(planes: np.ndarray) -> np.ndarray:
         x = np.ascontiguousarray(planes[None], dtype=np.float32) / np.float32(255.0)
@@ -233,7 +277,7 @@ def _network(model, profile: _Profile, scale: int, self_ensemble: bool) -> Calla
 
     def run(planes: np.ndarray) -> np.ndarray:
         if profile.input_mode == "bicubic":
-            planes = imresize(planes, scale)  # bicubic commutes with flips/rotations, so ensemble after it
+            planes = bicubic_upscale(planes, scale)  # bicubic commutes with flips/rotations, so ensemble after it
         return ensemble(once, planes) if self_ensemble else once(planes)
 
     return run
@@ -249,7 +293,7 @@ def _tile_upscaler(profile: _Profile, network: Callable, scale: int, colour: int
         if profile.channels == 1 and colour == 3:
             ycbcr = rgb2ycbcr(planes)
             y = network(ycbcr[..., :1])
-            cbcr = imresize(ycbcr[..., 1:], scale)
+            cbcr = bicubic_upscale(ycbcr[..., 1:], scale)
             sr = ycbcr2rgb(np.concatenate([y, cbcr], axis=-1))
         elif profile.channels == colour:
             sr = network(planes)
