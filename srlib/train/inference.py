@@ -344,7 +344,7 @@ def upscale(
     ``tile`` is the LR tile side (``0``: untiled; ``None``: untiled if it fits the
     memory budget, else the largest tile that does); ``overlap`` the LR pixels read
     around each tile and thrown away — by default the model's receptive radius
-    (:func:`receptive_radius`, e.g. 4 for ESPCN, 8 for FSRCNN, 40 for SRResNet), which
+    (:func:`receptive_radius`: 4 for ESPCN, 7-8 for FSRCNN, 40 for SRResNet), which
     makes tiled and untiled results equal; a smaller overlap is faster but may show
     seams. ``self_ensemble`` averages the 8 flips and rotations (EDSR sec. 3.3),
     8x slower. Returns a ``uint8`` image ``scale`` times larger, laid out as the input.
@@ -375,8 +375,8 @@ def upscale(
             smaller = _tile_for_budget(model, scale, overlap, budget, profile.input_mode)
             what = "untiled" if tile == 0 else f"with {tile} px tiles"
             print(
-                f"srlib.upscale: {width}x{height} at x{scale} {what} would need ~{needed / 2**30:.1f} GB "
-                f"(budget {budget / 2**30:.1f} GB) — using {smaller} px tiles instead"
+                f"srlib.upscale: {width}x{height} at x{scale} {what} would need ~{needed / 2**30:.1f} GiB "
+                f"(budget {budget / 2**30:.1f} GiB) — using {smaller} px tiles instead"
             )
             tile = smaller
 
