@@ -249,6 +249,16 @@ def test_auto_tiling_over_budget_prints_one_line(capsys):
     assert _diff(tiled, whole) <= 1
 
 
+def test_model_from_a_keras_file(tmp_path):
+    model = _seeded(lambda: ESPCN(2))
+    model.save(tmp_path / "espcn_x2.keras")
+    image = _photo(12, 9)
+    from_file = upscale(image, str(tmp_path / "espcn_x2.keras"), 2, tile=4, progress=True)
+    np.testing.assert_array_equal(from_file, upscale(image, model, 2, tile=4))
+    with pytest.raises(SRLibError, match="no pretrained weights|unknown model"):
+        upscale(image, "no-such-model", 2)
+
+
 def test_srlib_upscale_is_exported():
     assert srlib.upscale is upscale
 
