@@ -71,6 +71,23 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_upscale(args: argparse.Namespace) -> int:
+    from srlib.train.inference import upscale_file
+
+    out = upscale_file(
+        args.input,
+        args.output,
+        args.model,
+        args.scale,
+        tile=args.tile,
+        overlap=args.overlap,
+        self_ensemble=args.self_ensemble,
+        progress=True,
+    )
+    print(out)
+    return 0
+
+
 def _fmt(metric: str, value: float) -> str:
     return f"{value:8.4f}" if metric == "ssim" else f"{value:8.2f}"
 
@@ -86,6 +103,16 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--metrics", default="psnr,ssim", help="comma-separated metrics (default psnr,ssim)")
     ev.add_argument("--json", action="store_true", help="print one JSON object with the results as the last line")
     ev.set_defaults(func=cmd_evaluate)
+
+    up = sub.add_parser("upscale", help="upscale an image file with a course model (tiled, bounded memory)")
+    up.add_argument("input", help="image file to upscale (PNG, JPEG, ...; grayscale, RGB or RGBA)")
+    up.add_argument("output", help="where to write the result (.png recommended)")
+    up.add_argument("--model", default="fsrcnn", help="shipped model name or a .keras file (default fsrcnn)")
+    up.add_argument("--scale", type=int, default=3, help="upscaling factor the model was trained for (default 3)")
+    up.add_argument("--tile", type=int, default=128, help="LR tile side in pixels; 0 = untiled (tiles anyway if memory is short)")
+    up.add_argument("--overlap", type=int, default=None, help="LR pixels read around each tile (default: the model's receptive radius)")
+    up.add_argument("--self-ensemble", action="store_true", help="average the 8 flips/rotations (8x slower, slightly better)")
+    up.set_defaults(func=cmd_upscale)
 
     from srlib.data.commands import add_data_commands
     from srlib.ui.doctor import add_doctor_command
