@@ -16,7 +16,6 @@ import contextlib
 import json
 import os
 import secrets
-import shutil
 import signal
 import socket
 import subprocess
@@ -27,8 +26,9 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from srlib.ui.doctor import find_chromium  # noqa: F401  (re-exported: one rule for where Chromium is, shared with `srlib doctor`)
+
 # Debian's package; Playwright's own browser downloads are not used (no network for them in CI).
-CHROMIUM_NAMES = ("chromium", "chromium-browser")
 CHROMIUM_ARGS = [
     "--no-sandbox",  # CI containers run as root, where Chromium's sandbox cannot start
     "--disable-gpu",
@@ -46,18 +46,6 @@ LAB_SETTINGS = {
         "checkForUpdates": False,
     },
 }
-
-
-def find_chromium() -> str | None:
-    """Path of Debian's Chromium (``$SRLIB_CHROMIUM`` wins), or None when it is not installed."""
-    explicit = os.environ.get("SRLIB_CHROMIUM")
-    if explicit:
-        return explicit if Path(explicit).is_file() else None
-    for name in CHROMIUM_NAMES:
-        path = shutil.which(name)
-        if path:
-            return path
-    return None
 
 
 def free_port() -> int:
