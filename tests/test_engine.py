@@ -168,6 +168,7 @@ def test_train_validates_checkpoints_and_keeps_the_best_model(tmp_path):
     assert summary["step"] == 20 and history["step"] == [5, 10, 15, 20]
     assert len(history["val_psnr"]) == 4 and all(np.isfinite(history["val_ssim"]))
     assert summary["best_psnr"] == max(history["val_psnr"])
+    assert 10 < summary["bicubic_psnr"] < 60 and "bicubic on validation" in stream.getvalue()
     best = load_model(summary["best_model"])
     assert best.get_config() == model.get_config()
     assert (tmp_path / "logs").is_dir()  # TensorBoard
@@ -215,12 +216,13 @@ def test_live_progress_draws_curves_and_sample(tmp_path):
     images = generated_images()  # noqa: F821
     headless = LiveProgress(live=False)
     assert not headless.live  # outside a kernel it prints plain lines instead
-    progress = LiveProgress(baseline_psnr=20.0, live=True, min_interval=0.0)
+    progress = LiveProgress(live=True, min_interval=0.0)
     train(tiny_fsrcnn(), tiny_data(), steps=10, scale=2, run_dir=tmp_path, val_images=[images[0]],
           steps_per_epoch=5, progress=progress, tensorboard=False)
     assert progress.history["step"] == [5, 10] and len(progress.history["val_psnr"]) == 2
     assert set(progress.sample) == {"hr", "bicubic", "sr"} and progress.sample["sr"].shape == progress.sample["hr"].shape
-    figure = learning_curve_figure(progress.history, progress.sample, 20.0, progress.running)
+    assert progress.baseline_psnr is not None  # the engine's bicubic measurement
+    figure = learning_curve_figure(progress.history, progress.sample, progress.baseline_psnr, progress.running)
     loss_ax, psnr_ax, sample_ax = figure.axes
     assert len(psnr_ax.lines) == 2  # the model's curve and the bicubic line
     assert sample_ax.images[0].get_array().shape[1] == 3 * progress.sample["hr"].shape[1]

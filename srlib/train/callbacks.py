@@ -72,14 +72,23 @@ class PlainProgress:
         self.stream = stream if stream is not None else sys.stdout
         self.history: dict[str, list] = {}
 
-    def start(self, total_steps: int, initial_step: int, history: dict[str, list], title: str = "") -> None:
+    def start(
+        self,
+        total_steps: int,
+        initial_step: int,
+        history: dict[str, list],
+        title: str = "",
+        baseline_psnr: float | None = None,
+    ) -> None:
+        """Called once before training; ``baseline_psnr`` is bicubic's validation PSNR."""
         self.total_steps, self.initial_step = int(total_steps), int(initial_step)
         self.history = {k: list(v) for k, v in history.items()}
         self._every = max(1, (self.total_steps - self.initial_step) // self.lines)
         self._next_line = self.initial_step + self._every
         self._t0 = time.perf_counter()
         what = f"resuming at step {initial_step}" if initial_step else "starting"
-        self._print(f"{title} {what}, {total_steps} steps in all".strip())
+        baseline = f" (bicubic on validation: {baseline_psnr:.2f} dB)" if baseline_psnr is not None else ""
+        self._print(f"{title} {what}, {total_steps} steps in all{baseline}".strip())
 
     def update(self, step: int, loss: float) -> None:
         """Called during an epoch with the running training loss (the plain report ignores it)."""

@@ -139,14 +139,15 @@ def train(
     ``callbacks`` run after the engine's own (which validate and checkpoint).
 
     Returns a summary: ``step``, ``history`` (per epoch: step, loss, val_psnr, val_ssim),
-    ``best_psnr``, ``best_step``, ``best_model`` (path), ``checkpoint``, ``wall_time_s``,
+    ``best_psnr``, ``best_step``, ``bicubic_psnr`` (the validation baseline), ``best_model`` (path), ``checkpoint``, ``wall_time_s``,
     ``resumed_from``. Raises :class:`SRLibError` if the loss becomes NaN/inf (the last
     good checkpoint is kept) or if ``run_dir`` holds another model's checkpoint.
     """
     import keras
 
     from srlib.models.pretrained import upscaler_for
-    from srlib.train.callbacks import PlainProgress, RunMonitor
+    from srlib.image.resize import imresize
+    from srlib.train.callbacks import PlainProgress, RunMonitor, evaluate_y
     from srlib.train.checkpoint import (
         BEST_MODEL_NAME,
         CHECKPOINT_NAME,
@@ -203,13 +204,20 @@ def train(
     # Built before anything is printed, so a pipeline error (patch larger than the images...) comes first.
     dataset = _dataset_at(train_data, resumed_from) if meta["epoch"] < epochs else None
 
+    named_val_images = _named_images(val_images)
+    if named_val_images and "bicubic_psnr" not in meta:
+        # The baseline every curve is read against (measured once per run, kept in the checkpoint).
+        meta["bicubic_psnr"] = evaluate_y(lambda lr: imresize(lr, scale), named_val_images, scale)["psnr"]
+
     progress = progress if progress is not None else PlainProgress()
-    progress.start(total_steps, resumed_from, meta["history"], title=f"{model.name} x{scale}")
+    progress.start(
+        total_steps, resumed_from, meta["history"], title=f"{model.name} x{scale}", baseline_psnr=meta.get("bicubic_psnr")
+    )
     monitor = RunMonitor(
         run_dir=run_dir,
         scale=scale,
         steps_per_epoch=steps_per_epoch,
-        val_images=_named_images(val_images),
+        val_images=named_val_images,
         upscaler_factory=lambda m: upscaler_for(m, scale),
         meta=meta,
         progress=progress,
@@ -243,6 +251,7 @@ def train(
         "history": meta["history"],
         "best_psnr": meta.get("best_psnr"),
         "best_step": meta.get("best_step"),
+        "bicubic_psnr": meta.get("bicubic_psnr"),
         "best_model": str(run_dir / BEST_MODEL_NAME),
         "checkpoint": str(checkpoint_path),
         "wall_time_s": float(meta.get("wall_time_s", 0.0)),

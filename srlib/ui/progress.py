@@ -74,7 +74,8 @@ def learning_curve_figure(
 class LiveProgress(PlainProgress):
     """Learning curve and sample updated in place in a notebook; plain lines elsewhere.
 
-    ``baseline_psnr``: the bicubic PSNR on the validation set, drawn as a dashed line.
+    ``baseline_psnr``: the bicubic PSNR on the validation set, drawn as a dashed line
+    (by default the one the engine measures at the start).
     ``min_interval``: seconds between redraws of the running loss (validation always redraws).
     """
 
@@ -89,10 +90,19 @@ class LiveProgress(PlainProgress):
         self._last_draw = 0.0
         self._title = ""
 
-    def start(self, total_steps: int, initial_step: int, history: dict[str, list], title: str = "") -> None:
+    def start(
+        self,
+        total_steps: int,
+        initial_step: int,
+        history: dict[str, list],
+        title: str = "",
+        baseline_psnr: float | None = None,
+    ) -> None:
         self._title = title
+        if self.baseline_psnr is None:
+            self.baseline_psnr = baseline_psnr
         if not self.live:
-            super().start(total_steps, initial_step, history, title)
+            super().start(total_steps, initial_step, history, title, baseline_psnr=self.baseline_psnr)
             return
         self.total_steps, self.initial_step = int(total_steps), int(initial_step)
         self.history = {k: list(v) for k, v in history.items()}
