@@ -117,16 +117,18 @@ def test_pretrained_unknown_weights_name_the_available_ones():
         pretrained("fsrcnn", scale=7)
 
 
-@pytest.mark.skipif(not (WEIGHTS_DIR / "fsrcnn_x3.keras").exists(), reason="FSRCNN x3 weights not shipped yet")
-def test_shipped_fsrcnn_x3_beats_bicubic_on_set5(shared_datasets):
+@pytest.mark.parametrize("name, scale, margin", [("fsrcnn", 3, 1.5), ("srcnn-9-5-5", 3, 1.0)])
+def test_shipped_weights_beat_bicubic_on_set5_as_recorded(shared_datasets, name, scale, margin):
+    if not (WEIGHTS_DIR / f"{name}_x{scale}.keras").exists():
+        pytest.skip(f"{name} x{scale} weights are not shipped")
     from srlib.data import load_images
     from srlib.train.evaluation import bicubic_upscaler, evaluate_model
 
     images = load_images(shared_datasets / "Set5")
-    ours = evaluate_model(upscaler_for("fsrcnn", 3), images, 3).mean("psnr")
-    bicubic = evaluate_model(bicubic_upscaler(3), images, 3).mean("psnr")
-    assert ours > bicubic + 1.5
-    record = pretrained_info("fsrcnn", 3)
+    ours = evaluate_model(upscaler_for(name, scale), images, scale).mean("psnr")
+    bicubic = evaluate_model(bicubic_upscaler(scale), images, scale).mean("psnr")
+    assert ours > bicubic + margin
     # The JSON beside the weights records what they measure; it must agree with this run.
+    record = pretrained_info(name, scale)
     assert abs(record["measured"]["Set5"]["psnr"] - ours) < 0.02
     json.dumps(record)
