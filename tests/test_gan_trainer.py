@@ -1,0 +1,259 @@
+"""The SRGAN trainer: real (tiny) training, resume after SIGKILL, divergence rollback, refusals."""
+
+from __future__ import annotations
+
+import io
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+tf = pytest.importorskip("tensorflow")
+import keras  # noqa: E402
+
+from srlib.errors import SRLibError  # noqa: E402
+from srlib.train.callbacks import PlainProgress  # noqa: E402
+from srlib.train.checkpoint import load_state, save_model  # noqa: E402
+from srlib.train.gan import train_gan  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+
+SETUP_CODE = """
+def generated_images(count=3, size=40):
+    rng = np.random.default_rng(0)
+    yy, xx = np.mgrid[0:size, 0:size] / size
+    images = []
+    for k in range(count):
+        base = np.stack([np.sin(3 * xx + k), np.cos(2 * yy - k), xx * yy], axis=-1)
+        noisy = 0.5 + 0.35 * base + 0.1 * rng.standard_normal((size, size, 3))
+        images.append((255 * np.clip(noisy, 0, 1)).astype(np.uint8))
+    return images
+
+
+def clean_data(start_step=0):
+    from srlib.data.pipeline import training_dataset
+
+    return training_dataset(generated_images(), scale=2, patch_size=16, batch_size=4, channels="rgb", seed=1,
+                            start_step=start_step)
+
+
+def tiny_networks(seed=7):
+    from srlib.models.discriminator import SRGANDiscriminator
+    from srlib.models.srresnet import SRResNet
+
+    keras.utils.set_random_seed(seed)
+    return SRResNet(scale=2, num_blocks=1, filters=8), SRGANDiscriminator(filters=8, dense_units=16)
+"""
+exec(SETUP_CODE)  # defines generated_images, clean_data, tiny_networks here and in the child script
+
+
+def quiet():
+    return PlainProgress(stream=io.StringIO())
+
+
+def run(run_dir, data=None, *, steps=12, **options):
+    generator, discriminator = tiny_networks()  # noqa: F821 (defined by exec above)
+    options = {"content": "mse", "checkpoint_every": 4, "log_every": 2, "progress": quiet(), **options}
+    summary = train_gan(generator, discriminator, data or clean_data, steps=steps, run_dir=run_dir, **options)  # noqa: F821
+    return summary, generator, discriminator, options["progress"]
+
+
+def assert_same_state(dir_a: Path, dir_b: Path) -> None:
+    weights_a, slots_a, meta_a = load_state(dir_a / "checkpoint.npz")
+    weights_b, slots_b, meta_b = load_state(dir_b / "checkpoint.npz")
+    assert meta_a["step"] == meta_b["step"]
+    assert meta_a["history"] == meta_b["history"]
+    assert len(weights_a) == len(weights_b) and len(slots_a) == len(slots_b)
+    for a, b in zip(weights_a + slots_a, weights_b + slots_b):
+        np.testing.assert_array_equal(a, b)
+
+
+CHILD = (
+    """
+import sys, time
+import numpy as np
+import tensorflow as tf
+tf.config.threading.set_intra_op_parallelism_threads(1)
+tf.config.threading.set_inter_op_parallelism_threads(1)
+import keras
+from srlib.train.gan import train_gan
+    """
+    + SETUP_CODE
+    + """
+run_dir, pause = sys.argv[1], float(sys.argv[2])
+generator, discriminator = tiny_networks()
+# Gives the parent time to kill us between checkpoints; does not touch the training.
+train_gan(generator, discriminator, clean_data, steps=30, run_dir=run_dir, content="dfeat", relativistic=True,
+          learning_rate=keras.optimizers.schedules.CosineDecay(2e-4, 30), checkpoint_every=5, log_every=5, seed=7,
+          callbacks=[lambda step, history: time.sleep(pause)])
+    """
+)
+
+
+def _child(script: Path, run_dir: Path, pause: float) -> subprocess.Popen:
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
+    return subprocess.Popen(
+        [sys.executable, str(script), str(run_dir), str(pause)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+        cwd=str(REPO),
+    )
+
+
+def test_sigkilled_gan_run_resumes_to_the_same_state_as_an_uninterrupted_run(tmp_path):
+    script = tmp_path / "child.py"
+    script.write_text(CHILD)
+    reference_dir, killed_dir = tmp_path / "reference", tmp_path / "killed"
+    reference = _child(script, reference_dir, 0.0)
+    victim = _child(script, killed_dir, 0.5)
+    checkpoint = killed_dir / "checkpoint.npz"
+    deadline = time.monotonic() + 180
+    killed_at = 0
+    while victim.poll() is None and time.monotonic() < deadline:
+        if checkpoint.exists():
+            killed_at = load_state(checkpoint)[2]["step"]  # written atomically: always readable
+            if killed_at > 0:
+                break
+        time.sleep(0.02)
+    victim.send_signal(signal.SIGKILL)
+    victim.communicate()
+    assert victim.returncode == -signal.SIGKILL
+    _, _, meta = load_state(checkpoint)
+    killed_at = meta["step"]
+    assert 0 < killed_at < 30 and killed_at % 5 == 0
+
+    output, _ = reference.communicate(timeout=180)
+    assert reference.returncode == 0, output
+    resumed = _child(script, killed_dir, 0.0)
+    output, _ = resumed.communicate(timeout=180)
+    assert resumed.returncode == 0, output
+    assert f"resuming at step {killed_at}" in output
+
+    # Both networks (BN statistics too), both Adam states, the step and every logged value agree exactly.
+    assert_same_state(reference_dir, killed_dir)
+    _, _, final = load_state(checkpoint)
+    assert final["step"] == 30 and final["history"]["step"] == [5, 10, 15, 20, 25, 30]
+    assert (killed_dir / "generator.keras").is_file()
+
+
+def poisoned_once(at_step: int):
+    """Data whose batch ``at_step`` holds NaN the first time it is read (a transient fault), clean afterwards."""
+    calls = []
+
+    def data(start_step=0):
+        dataset = clean_data(start_step)  # noqa: F821
+        calls.append(start_step)
+        if len(calls) > 1:
+            return dataset
+        steps = tf.data.Dataset.counter(start=start_step)
+        poison = lambda k, pair: (tf.where(k == at_step, np.float32("nan"), pair[0]), pair[1])  # noqa: E731
+        return tf.data.Dataset.zip(steps, dataset).map(poison)
+
+    data.calls = calls
+    return data
+
+
+def test_nan_rolls_back_to_the_last_checkpoint_and_replays_exactly(tmp_path):
+    clean, _, _, _ = run(tmp_path / "clean")
+    data = poisoned_once(at_step=6)  # batch 6 is step 7: after the checkpoint at step 4
+    summary, generator, _, progress = run(tmp_path / "faulty", data, rollback_lr_factor=1.0)
+    lines = [line for line in progress.stream.getvalue().splitlines() if "divergence" in line]
+    assert lines == ["divergence at step 7 (loss became nan): rolled back to step 4, learning rate x1"]
+    assert data.calls == [0, 4]  # the data restarted at the checkpoint's position
+    assert summary["rollbacks"] == [{"step": 7, "reason": "loss became nan"}]
+    # With the rate kept, the replay is the uninterrupted run: restored weights, optimizers and data are exact.
+    assert_same_state(tmp_path / "clean", tmp_path / "faulty")
+    assert summary["history"] == clean["history"]
+
+
+def test_rollback_halves_the_rate_and_a_resumed_run_keeps_it(tmp_path):
+    summary, _, _, progress = run(tmp_path / "run", poisoned_once(at_step=6))
+    assert "rolled back to step 4, learning rate x0.5" in progress.stream.getvalue()
+    assert summary["lr_factor"] == 0.5 and summary["step"] == 12
+    assert load_state(tmp_path / "run" / "checkpoint.npz")[2]["lr_factor"] == 0.5
+    again, _, _, _ = run(tmp_path / "run", steps=16)
+    assert again["resumed_from"] == 12 and again["lr_factor"] == 0.5 and again["step"] == 16
+
+
+def test_persistent_divergence_stops_with_the_last_good_weights(tmp_path):
+    def always_nan(start_step=0):
+        return clean_data(start_step).map(lambda lr, hr: (lr * np.float32("nan"), hr))  # noqa: F821
+
+    generator, discriminator = tiny_networks()  # noqa: F821
+    with pytest.raises(SRLibError, match=r"diverged at step 1 .*after 0 rollback\(s\).*step 0"):
+        train_gan(generator, discriminator, always_nan, steps=12, run_dir=tmp_path / "run", content="mse",
+                  checkpoint_every=4, log_every=2, progress=quiet(), max_rollbacks=0)  # fmt: skip
+    # The networks in memory hold the last good (here: the initial) weights again, not NaN.
+    initial_g, initial_d = tiny_networks()  # noqa: F821
+    weights, _, meta = load_state(tmp_path / "run" / "checkpoint.npz")
+    assert meta["step"] == 0
+    restored = generator.get_weights() + discriminator.get_weights()
+    for saved, now, initial in zip(weights, restored, initial_g.get_weights() + initial_d.get_weights()):
+        np.testing.assert_array_equal(now, saved)
+        np.testing.assert_array_equal(now, initial)
+
+
+def test_discriminator_collapse_triggers_rollback_then_stops(tmp_path):
+    # Thresholds every real log meets, so the guard fires after `collapse_patience` logs.
+    with pytest.raises(SRLibError, match="discriminator certain"):
+        run(tmp_path / "run", collapse=(0.0, 1.0), collapse_patience=2, max_rollbacks=1)
+    meta = load_state(tmp_path / "run" / "checkpoint.npz")[2]
+    assert [r["step"] for r in meta["rollbacks"]] == [4] and meta["lr_factor"] == 0.5
+    assert meta["rollbacks"][0]["reason"].startswith("discriminator certain: D(hr)")
+
+
+@pytest.mark.parametrize("content, relativistic", [("dfeat", False), ("mse", True)])
+def test_gan_training_logs_d_real_d_fake_and_losses(tmp_path, content, relativistic):
+    summary, generator, _, progress = run(
+        tmp_path / "run", content=content, relativistic=relativistic, steps=8, val_images=generated_images()[:1]  # noqa: F821
+    )
+    history = summary["history"]
+    assert history["step"] == [2, 4, 6, 8]
+    for key in ("loss", "content", "adversarial", "d_loss", "d_real", "d_fake"):
+        assert len(history[key]) == 4 and np.all(np.isfinite(history[key]))
+    assert all(0 < v < 1 for v in history["d_real"] + history["d_fake"])
+    np.testing.assert_allclose(np.array(history["loss"]), np.array(history["content"]) + 1e-3 * np.array(history["adversarial"]), rtol=1e-4)
+    assert len(history["val_psnr"]) == 2  # at the checkpoints (4, 8)
+    text = progress.stream.getvalue().splitlines()
+    assert text[0].startswith(f"SRGAN ({content}) x2 starting") and text[-1] == "done: step 8"
+    assert len(text) <= 12 and "d_real" in text[1]
+    reloaded = keras.models.load_model(tmp_path / "run" / "generator.keras")
+    np.testing.assert_array_equal(reloaded.get_weights()[0], generator.get_weights()[0])
+
+
+def test_generator_starts_from_given_weights(tmp_path):
+    pretrained, _ = tiny_networks(seed=99)  # noqa: F821
+    path = save_model(pretrained, tmp_path / "srresnet.keras")
+    # No steps trained yet at step 0: the checkpoint holds exactly the given generator.
+    run(tmp_path / "run", generator_weights=path, steps=1, checkpoint_every=1, log_every=1, learning_rate=0.0)
+    weights, _, _ = load_state(tmp_path / "run" / "checkpoint.npz")
+    trainable = {id(v) for v in pretrained.trainable_variables}
+    for value, variable in zip(weights, pretrained.weights):
+        if id(variable) in trainable:  # BN moving statistics do move in one training step
+            np.testing.assert_array_equal(value, variable.numpy())
+
+
+def test_checkpoint_of_another_gan_is_refused_untouched(tmp_path):
+    run(tmp_path / "run", steps=4)
+    before = (tmp_path / "run" / "checkpoint.npz").read_bytes()
+    with pytest.raises(SRLibError, match="holds a checkpoint of SRGAN.*content=mse.*not SRGAN.*content=dfeat"):
+        run(tmp_path / "run", steps=8, content="dfeat")
+    assert (tmp_path / "run" / "checkpoint.npz").read_bytes() == before
+
+
+def test_bad_options_are_one_line(tmp_path):
+    with pytest.raises(SRLibError, match="checkpoint_every a multiple of log_every"):
+        run(tmp_path / "a", checkpoint_every=5, log_every=2)
+
+    def gray(start_step=0):
+        return clean_data(start_step).map(lambda lr, hr: (lr, hr[..., :1]))  # noqa: F821
+
+    with pytest.raises(SRLibError, match="channels='rgb'"):
+        run(tmp_path / "b", gray)
