@@ -14,12 +14,12 @@ import numpy as np
 import pytest
 
 tf = pytest.importorskip("tensorflow")
-import keras  # noqa: E402
+import keras
 
-from srlib.errors import SRLibError  # noqa: E402
-from srlib.train.callbacks import PlainProgress  # noqa: E402
-from srlib.train.checkpoint import load_state, save_model  # noqa: E402
-from srlib.train.gan import train_gan  # noqa: E402
+from srlib.errors import SRLibError
+from srlib.train.callbacks import PlainProgress
+from srlib.train.checkpoint import load_state, save_model
+from srlib.train.gan import train_gan
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -153,7 +153,7 @@ def poisoned_once(at_step: int):
         if len(calls) > 1:
             return dataset
         steps = tf.data.Dataset.counter(start=start_step)
-        poison = lambda k, pair: (tf.where(k == at_step, np.float32("nan"), pair[0]), pair[1])  # noqa: E731
+        poison = lambda k, pair: (tf.where(k == at_step, np.float32("nan"), pair[0]), pair[1])
         return tf.data.Dataset.zip(steps, dataset).map(poison)
 
     data.calls = calls
@@ -163,14 +163,14 @@ def poisoned_once(at_step: int):
 def test_nan_rolls_back_to_the_last_checkpoint_and_replays_exactly(tmp_path):
     clean, _, _, _ = run(tmp_path / "clean")
     data = poisoned_once(at_step=6)  # batch 6 is step 7: after the checkpoint at step 4
-    summary, generator, _, progress = run(tmp_path / "faulty", data, rollback_lr_factor=1.0)
+    summary, _, _, progress = run(tmp_path / "faulty", data, rollback_lr_factor=1.0)
     lines = [line for line in progress.stream.getvalue().splitlines() if "divergence" in line]
     assert lines == ["divergence at step 7 (loss became nan): rolled back to step 4, learning rate x1"]
     assert data.calls == [0, 4]  # the data restarted at the checkpoint's position
     assert summary["rollbacks"] == [{"step": 7, "reason": "loss became nan"}]
     # With the rate kept, the replay is the uninterrupted run: restored weights, optimizers and data are exact.
     assert_same_state(tmp_path / "clean", tmp_path / "faulty")
-    assert summary["history"] == clean["history"]
+    assert summary["history"] == clean["history"] and summary["log"] == clean["log"]
 
 
 def test_rollback_halves_the_rate_and_a_resumed_run_keeps_it(tmp_path):
@@ -214,18 +214,35 @@ def test_gan_training_logs_d_real_d_fake_and_losses(tmp_path, content, relativis
     summary, generator, _, progress = run(
         tmp_path / "run", content=content, relativistic=relativistic, steps=8, val_images=generated_images()[:1]  # noqa: F821
     )
-    history = summary["history"]
-    assert history["step"] == [2, 4, 6, 8]
+    log, history = summary["log"], summary["history"]
+    assert log["step"] == [2, 4, 6, 8] and history["step"] == [4, 8]
     for key in ("loss", "content", "adversarial", "d_loss", "d_real", "d_fake"):
-        assert len(history[key]) == 4 and np.all(np.isfinite(history[key]))
-    assert all(0 < v < 1 for v in history["d_real"] + history["d_fake"])
-    np.testing.assert_allclose(np.array(history["loss"]), np.array(history["content"]) + 1e-3 * np.array(history["adversarial"]), rtol=1e-4)
-    assert len(history["val_psnr"]) == 2  # at the checkpoints (4, 8)
+        assert len(log[key]) == 4 and np.all(np.isfinite(log[key]))
+        # A checkpoint record is the mean of its logs (equal-sized windows).
+        np.testing.assert_allclose(history[key], [np.mean(log[key][:2]), np.mean(log[key][2:])], rtol=1e-6)
+    assert all(0 < v < 1 for v in log["d_real"] + log["d_fake"])
+    total = np.array(log["content"]) + 1e-3 * np.array(log["adversarial"])
+    np.testing.assert_allclose(log["loss"], total, rtol=1e-4)
+    assert len(history["val_psnr"]) == len(history["val_ssim"]) == 2
     text = progress.stream.getvalue().splitlines()
     assert text[0].startswith(f"SRGAN ({content}) x2 starting") and text[-1] == "done: step 8"
-    assert len(text) <= 12 and "d_real" in text[1]
+    assert len(text) <= 12 and "d_real" in text[1] and "val_psnr" in text[1]
     reloaded = keras.models.load_model(tmp_path / "run" / "generator.keras")
     np.testing.assert_array_equal(reloaded.get_weights()[0], generator.get_weights()[0])
+
+
+def test_live_progress_draws_the_gan_run(tmp_path):
+    from srlib.ui.progress import LiveProgress, learning_curve_figure
+
+    progress = LiveProgress(live=True, min_interval=0.0)
+    summary, _, _, _ = run(tmp_path / "run", steps=8, progress=progress, val_images=generated_images()[:1])  # noqa: F821
+    assert progress.history["step"] == [4, 8] and len(progress.history["val_psnr"]) == 2
+    assert [step for step, _ in progress.running] == [2, 4, 6, 8]
+    assert progress.baseline_psnr == summary["bicubic_psnr"] is not None
+    figure = learning_curve_figure(progress.history, progress.sample, progress.baseline_psnr, progress.running)
+    loss_ax, psnr_ax, sample_ax = figure.axes
+    assert len(loss_ax.lines) == 2 and len(psnr_ax.lines) == 2  # running + checkpoint loss; SR + bicubic PSNR
+    assert sample_ax.images[0].get_array().shape[1] == 3 * progress.sample["hr"].shape[1]
 
 
 def test_generator_starts_from_given_weights(tmp_path):

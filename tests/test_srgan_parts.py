@@ -11,11 +11,11 @@ import numpy as np
 import pytest
 
 tf = pytest.importorskip("tensorflow")
-import keras  # noqa: E402
+import keras
 
-from srlib.errors import SRLibError  # noqa: E402
-from srlib.models.discriminator import DISCRIMINATOR_FEATURE_LAYERS, SRGANDiscriminator  # noqa: E402
-from srlib.train import losses  # noqa: E402
+from srlib.errors import SRLibError
+from srlib.models.discriminator import DISCRIMINATOR_FEATURE_LAYERS, SRGANDiscriminator
+from srlib.train import losses
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -125,7 +125,7 @@ def test_vgg_layers_are_the_papers_and_truncated():
 def test_vgg_loss_is_feature_mse_rescaled_by_12_75(untrained_vgg54):
     loss = losses.VGGContentLoss("vgg54", features=untrained_vgg54)
     sr, hr = _images(2, 32, seed=1), _images(2, 32, seed=2)
-    phi = lambda x: untrained_vgg54(keras.applications.vgg19.preprocess_input(x * 255.0)).numpy()  # noqa: E731
+    phi = lambda x: untrained_vgg54(keras.applications.vgg19.preprocess_input(x * 255.0)).numpy()
     raw = np.mean((phi(sr) - phi(hr)) ** 2)
     value = float(loss(sr, hr))
     np.testing.assert_allclose(value, raw / 12.75**2, rtol=1e-4)
@@ -151,7 +151,7 @@ def test_offline_without_weights_is_one_line_naming_the_fix(tmp_path):
     env = dict(os.environ, KERAS_HOME=str(tmp_path / "keras"), TF_CPP_MIN_LOG_LEVEL="3")
     env.update({k: "http://127.0.0.1:9" for k in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy")})
     env.pop("NO_PROXY", None), env.pop("no_proxy", None)
-    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120, cwd=REPO)
+    result = subprocess.run([sys.executable, "-c", code], check=False, env=env, capture_output=True, text=True, timeout=120, cwd=REPO)
     lines = [line for line in result.stdout.splitlines() if line.startswith("ERROR:")]
     assert len(lines) == 1, result.stdout + result.stderr
     message = lines[0]

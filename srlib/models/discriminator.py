@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import keras
 
-__all__ = ["SRGANDiscriminator", "DISCRIMINATOR_FEATURE_LAYERS"]
+__all__ = ["DISCRIMINATOR_FEATURE_LAYERS", "SRGANDiscriminator"]
 
 # The activations after each stride-2 block: the features the "dfeat" content loss matches,
 # one per scale (1/2, 1/4, 1/8, 1/16 of the input).
@@ -95,5 +95,5 @@ class SRGANDiscriminator(keras.Model):
         }
 
     @classmethod
-    def from_config(cls, config: dict) -> "SRGANDiscriminator":
+    def from_config(cls, config: dict) -> SRGANDiscriminator:
         return cls(**config)

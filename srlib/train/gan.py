@@ -32,14 +32,15 @@ from __future__ import annotations
 import math
 import sys
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import numpy as np
 
 from srlib.errors import SRLibError
 
-__all__ = ["GANTrainer", "train_gan", "prefers_xla", "GENERATOR_MODEL_NAME"]
+__all__ = ["GENERATOR_MODEL_NAME", "GANTrainer", "prefers_xla", "train_gan"]
 
 GENERATOR_MODEL_NAME = "generator.keras"
 _METRICS = ("loss", "content", "adversarial", "d_loss", "d_real", "d_fake")
@@ -142,18 +143,22 @@ class GANTrainer:
         import keras
         import tensorflow as tf
 
-        from srlib.train.losses import discriminator_loss, feature_matching_loss, generator_adversarial_loss
+        from srlib.train.losses import (
+            discriminator_loss,
+            feature_matching_loss,
+            generator_adversarial_loss,
+        )
 
         ops = keras.ops
         n = tf.shape(hr)[0]
         g_vars, d_vars = self.generator.trainable_variables, self.discriminator.trainable_variables
         with tf.GradientTape() as g_tape:
             sr = self.generator(lr, training=True)
-            with g_tape.stop_recording(), tf.GradientTape() as d_tape:
-                logits, _ = self._judge(ops.concatenate([hr, ops.stop_gradient(sr)], axis=0))
-                real_logits, fake_logits = logits[:n], logits[n:]
-                d_loss = discriminator_loss(real_logits, fake_logits, self.relativistic)
-            with g_tape.stop_recording():
+            with g_tape.stop_recording():  # the discriminator's step is no part of the generator's gradient
+                with tf.GradientTape() as d_tape:
+                    logits, _ = self._judge(ops.concatenate([hr, ops.stop_gradient(sr)], axis=0))
+                    real_logits, fake_logits = logits[:n], logits[n:]
+                    d_loss = discriminator_loss(real_logits, fake_logits, self.relativistic)
                 self.d_optimizer.apply(d_tape.gradient(d_loss, d_vars), d_vars)
             logits, features = self._judge(ops.concatenate([hr, sr], axis=0))
             adversarial = generator_adversarial_loss(logits[n:], logits[:n], self.relativistic)
@@ -194,6 +199,15 @@ class GANTrainer:
         self.lr_factor.assign(float(lr_factor))
 
 
+
+
+def _means(values: list[dict[str, float]]) -> dict[str, float]:
+    return {k: float(np.mean([v[k] for v in values])) for k in _METRICS}
+
+
+def _append(history: dict[str, list], record: dict[str, float]) -> None:
+    for key, value in record.items():
+        history.setdefault(key, []).append(value)
 
 
 def _identity(trainer: GANTrainer, scale: int) -> dict:
@@ -246,7 +260,7 @@ def train_gan(
     rollback_lr_factor: float = 0.5,
     collapse: tuple[float, float] = (0.99, 0.01),
     collapse_patience: int = 3,
-    callbacks: Sequence[Callable[[int, dict], None]] = (),
+    callbacks: Sequence[Callable[[int, dict[str, float]], None]] = (),
 ) -> dict[str, Any]:
     """Train SRGAN (sec. 3.2) for ``steps`` steps in ``run_dir``, resuming from its checkpoint if there is one.
 
@@ -255,19 +269,27 @@ def train_gan(
     ``data``: a function ``start_step -> tf.data.Dataset`` of ``(lr, hr)`` RGB batches
     on ``[0, 1]`` (``functools.partial(training_dataset, hr_images, scale=4,
     patch_size=96, batch_size=16, channels="rgb")``) or a dataset (replayed with
-    ``skip`` on resume). Every ``log_every`` steps the means of the loss, content,
-    adversarial, ``d_loss``, ``d_real`` = mean D(hr) and ``d_fake`` = mean D(sr) go to
-    ``progress`` (default: a few plain lines; ``srlib.ui.progress.LiveProgress()`` in a
-    notebook) and the history; every ``checkpoint_every`` steps (a multiple of
-    ``log_every``) the checkpoint is written, PSNR on ``val_images`` measured if given,
-    and each ``callbacks`` function called with ``(step, logs)``. Divergence handling:
-    see the module docstring. ``run_dir/generator.keras`` holds the final generator.
+    ``skip`` on resume). Every ``log_every`` steps the means of ``loss`` (content +
+    adv_weight * adversarial), ``content``, ``adversarial``, ``d_loss``, ``d_real`` =
+    mean D(hr) and ``d_fake`` = mean D(sr) are added to ``log`` and the running curve
+    of ``progress``. Every ``checkpoint_every`` steps (a multiple of ``log_every``) the
+    checkpoint is written, and the means since the previous one, with PSNR/SSIM on
+    ``val_images`` if given, are added to ``history`` and reported to ``progress``
+    (default: a few plain lines; ``srlib.ui.progress.LiveProgress()`` in a notebook)
+    and to each ``callbacks`` function as ``(step, record)``. Divergence handling: see
+    the module docstring. ``run_dir/generator.keras`` holds the final generator.
 
-    Returns ``step``, ``history``, ``checkpoint``, ``generator`` (path), ``rollbacks``,
+    Returns ``step``, ``history`` (per checkpoint), ``log`` (per log), ``bicubic_psnr``, ``checkpoint``, ``generator`` (path), ``rollbacks``,
     ``lr_factor``, ``wall_time_s``, ``resumed_from``, ``jit_compile``.
     """
     from srlib.train.callbacks import PlainProgress, evaluate_y, sample_crops
-    from srlib.train.checkpoint import CHECKPOINT_NAME, check_identity, load_state, save_model, save_state
+    from srlib.train.checkpoint import (
+        CHECKPOINT_NAME,
+        check_identity,
+        load_state,
+        save_model,
+        save_state,
+    )
     from srlib.train.engine import _dataset_at, seed_everything
 
     steps, checkpoint_every, log_every = int(steps), int(checkpoint_every), int(log_every)
@@ -306,15 +328,23 @@ def train_gan(
         if generator_weights is not None:
             _load_generator_weights(generator, generator_weights)
         meta = {
-            "identity": identity, "step": 0, "history": {}, "wall_time_s": 0.0, "seed": int(seed),
+            "identity": identity, "step": 0, "history": {}, "log": {}, "wall_time_s": 0.0, "seed": int(seed),
             "lr_factor": 1.0, "rollbacks": [], "collapsed_logs": 0,
         }  # fmt: skip
         save_state(checkpoint_path, trainer.networks, trainer.optimizers, meta)  # step 0: always a place to roll back to
     resumed_from = int(meta["step"])
     progress = progress if progress is not None else PlainProgress()
     stream = getattr(progress, "stream", sys.stdout)
-    progress.start(steps, resumed_from, meta["history"], title=f"SRGAN ({trainer.content}) x{scale}")
     val_pairs = [(str(p[0]), np.asarray(p[1])) if isinstance(p, tuple) else (f"image_{k}", np.asarray(p)) for k, p in enumerate(val_images or [])]
+    if val_pairs and "bicubic_psnr" not in meta:
+        from srlib.image.resize import imresize
+
+        # The baseline the curve is read against, measured once per run as the engine does.
+        meta["bicubic_psnr"] = evaluate_y(lambda lr: imresize(lr, scale), val_pairs, scale)["psnr"]
+    progress.start(
+        steps, resumed_from, meta["history"], title=f"SRGAN ({trainer.content}) x{scale}",
+        baseline_psnr=meta.get("bicubic_psnr"),
+    )  # fmt: skip
 
     def roll_back(step: int, reason: str) -> tuple[int, Any]:
         """Restore the last checkpoint with a smaller learning rate; returns its step and a data iterator there."""
@@ -340,57 +370,62 @@ def train_gan(
 
     step = resumed_from
     batches = iter(_dataset_at(data, step)) if step < steps else None
-    window: list[dict[str, float]] = []
+    window: list[dict[str, float]] = []  # steps since the last log
+    interval: list[dict[str, float]] = []  # steps since the last checkpoint
     started = time.perf_counter()
-    update_every = max(1, log_every // 5)
     while step < steps:
         lr, hr = next(batches)
         if step == resumed_from and hr.shape[-1] != generator.output.shape[-1]:
-            raise SRLibError(f"data gives {hr.shape[-1]}-channel patches, the generator makes {generator.output.shape[-1]} — use channels='rgb'")
+            raise SRLibError(
+                f"data gives {hr.shape[-1]}-channel patches, the generator makes {generator.output.shape[-1]} — "
+                f"use channels='rgb'"
+            )
         values = {k: float(v) for k, v in trainer.train_step(lr, hr).items()}
         step += 1
         bad = [k for k in ("loss", "d_loss") if not math.isfinite(values[k])]
         if bad:
             step, batches = roll_back(step, f"{bad[0]} became {values[bad[0]]}")
-            window = []
+            window, interval = [], []
             continue
         window.append(values)
-        if step % update_every == 0:
-            progress.update(step, values["loss"])
+        interval.append(values)
         if step % log_every == 0 or step == steps:
-            logs = {k: float(np.mean([w[k] for w in window])) for k in _METRICS}
+            logs = _means(window)
             window = []
             collapsed = logs["d_real"] > real_above and logs["d_fake"] < fake_below
             meta["collapsed_logs"] = meta["collapsed_logs"] + 1 if collapsed else 0
             if meta["collapsed_logs"] >= collapse_patience:
-                step, batches = roll_back(
-                    step, f"discriminator certain: D(hr) {logs['d_real']:.3f}, D(sr) {logs['d_fake']:.3f} for {collapse_patience} logs"
-                )
+                reason = f"discriminator certain: D(hr) {logs['d_real']:.3f}, D(sr) {logs['d_fake']:.3f}"
+                step, batches = roll_back(step, f"{reason} for {collapse_patience} logs")
+                interval = []
                 continue
-            sample = None
-            if val_pairs and (step % checkpoint_every == 0 or step == steps):
+            _append(meta["log"], {"step": step, **logs})
+            progress.update(step, logs["loss"])
+        if step % checkpoint_every == 0 or step == steps:
+            record, sample = _means(interval), None
+            interval = []
+            if val_pairs:
                 from srlib.models.pretrained import upscaler_for
 
                 upscaler = upscaler_for(generator, scale)
-                logs.update({f"val_{k}": v for k, v in evaluate_y(upscaler, val_pairs, scale).items()})
+                record.update({f"val_{k}": v for k, v in evaluate_y(upscaler, val_pairs, scale).items()})
                 sample = sample_crops(upscaler, val_pairs[0][1], scale)
-            meta["history"].setdefault("step", []).append(step)
-            for key, value in logs.items():
-                meta["history"].setdefault(key, []).append(value)
-            progress.validation(step, logs, sample)
-        if step % checkpoint_every == 0 or step == steps:
+            _append(meta["history"], {"step": step, **record})
             meta["step"] = step
             meta["wall_time_s"] = float(meta.get("wall_time_s", 0.0)) + time.perf_counter() - started
             started = time.perf_counter()
             save_state(checkpoint_path, trainer.networks, trainer.optimizers, meta)
+            progress.validation(step, record, sample)
             for callback in callbacks:
-                callback(step, dict(meta["history"]))
+                callback(step, record)
     generator_path = save_model(generator, run_dir / GENERATOR_MODEL_NAME)
     summary = {
         "step": int(meta["step"]),
         "history": meta["history"],
+        "log": meta["log"],
         "checkpoint": str(checkpoint_path),
         "generator": str(generator_path),
+        "bicubic_psnr": meta.get("bicubic_psnr"),
         "rollbacks": list(meta["rollbacks"]),
         "lr_factor": float(meta["lr_factor"]),
         "wall_time_s": float(meta.get("wall_time_s", 0.0)),

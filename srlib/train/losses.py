@@ -29,24 +29,24 @@ inside the graph.
 from __future__ import annotations
 
 import sys
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 from srlib.errors import SRLibError
 
 __all__ = [
+    "ADVERSARIAL_WEIGHT",
     "CONTENT_LOSSES",
+    "IMAGENET_BGR_MEAN",
     "VGG_LAYERS",
     "VGG_RESCALE",
-    "ADVERSARIAL_WEIGHT",
-    "IMAGENET_BGR_MEAN",
-    "vgg_preprocess",
-    "vgg_features",
     "VGGContentLoss",
-    "pixel_mse",
-    "feature_matching_loss",
-    "discriminator_loss",
-    "generator_adversarial_loss",
     "content_loss",
+    "discriminator_loss",
+    "feature_matching_loss",
+    "generator_adversarial_loss",
+    "pixel_mse",
+    "vgg_features",
+    "vgg_preprocess",
 ]
 
 CONTENT_LOSSES = ("mse", "vgg22", "vgg54", "dfeat")
@@ -85,13 +85,18 @@ def vgg_features(layer: str = "vgg54", *, allow_untrained: bool = False, seed: i
     """
     import keras
 
-    from srlib.models.vgg_weights import VGG19_NOTOP_FILE, keras_home, vgg19_weights_cached, vgg19_weights_file
+    from srlib.models.vgg_weights import (
+        VGG19_NOTOP_FILE,
+        keras_home,
+        vgg19_weights_cached,
+        vgg19_weights_file,
+    )
 
     layer_name = VGG_LAYERS.get(layer, layer)
     backbone = None
     try:
         backbone = keras.applications.VGG19(include_top=False, weights="imagenet", input_shape=(None, None, 3))
-    except Exception as error:  # offline, damaged download: Keras raises Exception/ValueError/OSError
+    except Exception as error:  # noqa: BLE001 (offline or damaged download: Keras raises Exception, ValueError, OSError)
         detail = " ".join(str(error).split()).split(" -- ")[-1]  # Keras' "URL fetch failure on URL: None -- cause"
         detail = detail if len(detail) <= 160 else "..." + detail[-120:]
         if not allow_untrained:
