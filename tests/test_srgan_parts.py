@@ -97,23 +97,24 @@ def test_vgg_preprocess_matches_keras_preprocess_input():
 
 @pytest.fixture(scope="module")
 def untrained_vgg54():
-    return losses.vgg_features("vgg54", allow_untrained=True, seed=3)
+    return losses.vgg_features("vgg54", weights=None, seed=3)
 
 
-def test_untrained_vgg_says_so(capsys):
-    # Here the weights cannot be downloaded; if they are cached, the ImageNet path is taken and nothing warns.
-    from srlib.models.vgg_weights import vgg19_weights_cached
-
-    losses.vgg_features("vgg22", allow_untrained=True, seed=0)
-    out = capsys.readouterr().out
-    if vgg19_weights_cached() is None:
-        assert "WARNING: VGG19 features (vgg22) are UNTRAINED" in out
-        assert len([line for line in out.splitlines() if "UNTRAINED" in line]) == 1
+def test_untrained_vgg_says_so_and_is_seeded(capsys):
+    first = losses.vgg_features("vgg22", weights=None, seed=0)
+    assert "WARNING: VGG19 features (vgg22) are UNTRAINED" in capsys.readouterr().out
+    state = np.random.get_state()[1].copy()
+    again, other = losses.vgg_features("vgg22", weights=None, seed=0), losses.vgg_features("vgg22", weights=None, seed=1)
+    assert np.array_equal(state, np.random.get_state()[1])  # no global seed reset behind the caller's back
+    for a, b, c in zip(first.get_weights(), again.get_weights(), other.get_weights()):
+        np.testing.assert_array_equal(a, b)
+        if a.ndim == 4:
+            assert not np.array_equal(a, c)
 
 
 def test_vgg_layers_are_the_papers_and_truncated():
-    vgg22 = losses.vgg_features("vgg22", allow_untrained=True)
-    vgg54 = losses.vgg_features("vgg54", allow_untrained=True)
+    vgg22 = losses.vgg_features("vgg22", weights=None)
+    vgg54 = losses.vgg_features("vgg54", weights=None)
     assert vgg22.layers[-1].name == "block2_conv2" and vgg54.layers[-1].name == "block5_conv4"
     assert sum(isinstance(layer, keras.layers.Conv2D) for layer in vgg22.layers) == 4
     assert sum(isinstance(layer, keras.layers.Conv2D) for layer in vgg54.layers) == 16
@@ -141,22 +142,29 @@ def test_vgg_loss_gradient_flows_to_sr_only(untrained_vgg54):
     assert grad_hr is None and float(tf.reduce_sum(tf.abs(grad_sr))) > 0
 
 
-def test_offline_without_weights_is_one_line_naming_the_fix(tmp_path):
+def test_offline_without_weights_is_one_line_naming_the_fix_or_an_announced_fallback(tmp_path):
     # A real failed download: an empty Keras cache and a proxy that refuses every connection.
     code = (
         "from srlib.train.losses import vgg_features\n"
         "from srlib.errors import SRLibError\n"
         "try:\n    vgg_features('vgg54')\nexcept SRLibError as e:\n    print('ERROR:' + str(e))\n"
+        "print('SHAPE:', vgg_features('vgg54', allow_untrained=True, seed=0).output.shape)\n"
     )
     env = dict(os.environ, KERAS_HOME=str(tmp_path / "keras"), TF_CPP_MIN_LOG_LEVEL="3")
     env.update({k: "http://127.0.0.1:9" for k in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy")})
     env.pop("NO_PROXY", None), env.pop("no_proxy", None)
-    result = subprocess.run([sys.executable, "-c", code], check=False, env=env, capture_output=True, text=True, timeout=120, cwd=REPO)
+    result = subprocess.run(
+        [sys.executable, "-c", code], check=False, env=env, capture_output=True, text=True, timeout=120, cwd=REPO
+    )
     lines = [line for line in result.stdout.splitlines() if line.startswith("ERROR:")]
     assert len(lines) == 1, result.stdout + result.stderr
     message = lines[0]
     assert "srlib pack" in message and "KERAS_HOME" in message
     assert "vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5" in message and str(tmp_path / "keras" / "models") in message
+    # The smoke profile's explicit fallback works offline and says so in one line.
+    warnings = [line for line in result.stdout.splitlines() if "UNTRAINED" in line]
+    assert len(warnings) == 1 and warnings[0].startswith("WARNING: VGG19 features (vgg54)")
+    assert "SHAPE: (None, None, None, 512)" in result.stdout
 
 
 def test_unknown_content_loss_is_refused():

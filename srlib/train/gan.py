@@ -93,9 +93,9 @@ class GANTrainer:
     """SRGAN training state: the two networks, their Adam optimizers, the losses and the compiled step.
 
     ``content``: ``"vgg54"``, ``"vgg22"``, ``"mse"`` or ``"dfeat"`` (see :mod:`srlib.train.losses`);
-    ``allow_untrained_vgg=True`` lets a smoke run use random VGG19 features offline (it
-    says so). ``learning_rate`` is a float or Keras schedule for the generator;
-    ``discriminator_learning_rate`` defaults to the same. ``jit_compile="auto"`` uses XLA
+    ``allow_untrained_vgg=True`` lets a smoke run use random VGG19 features offline, and
+    ``vgg_weights=None`` always does (tests); both say so in a WARNING line.
+    ``learning_rate`` is a float or Keras schedule for the generator; ``discriminator_learning_rate`` defaults to the same. ``jit_compile="auto"`` uses XLA
     on a GPU only (see :func:`prefers_xla`).
     """
 
@@ -110,6 +110,7 @@ class GANTrainer:
         learning_rate: Any = 1e-4,
         discriminator_learning_rate: Any = None,
         jit_compile: bool | str = "auto",
+        vgg_weights: str | None = "imagenet",
         allow_untrained_vgg: bool = False,
         seed: int = 0,
     ) -> None:
@@ -120,7 +121,9 @@ class GANTrainer:
 
         self.generator, self.discriminator = generator, discriminator
         self.content, self.adv_weight, self.relativistic = str(content), float(adv_weight), bool(relativistic)
-        self.content_fn = content_loss(self.content, allow_untrained=allow_untrained_vgg, seed=seed)
+        self.content_fn = content_loss(
+            self.content, vgg_weights=vgg_weights, allow_untrained=allow_untrained_vgg, seed=seed
+        )
         if self.content == "dfeat" and not hasattr(discriminator, "feature_model"):
             raise SRLibError("content='dfeat' needs a discriminator with feature_model() (SRGANDiscriminator)")
         # One pass gives the logit and, for "dfeat", the intermediate features (shared weights).
@@ -255,6 +258,7 @@ def train_gan(
     log_every: int = 25,
     val_images: Sequence | None = None,
     progress: Any = None,
+    vgg_weights: str | None = "imagenet",
     allow_untrained_vgg: bool = False,
     max_rollbacks: int = 3,
     rollback_lr_factor: float = 0.5,
@@ -278,6 +282,7 @@ def train_gan(
     (default: a few plain lines; ``srlib.ui.progress.LiveProgress()`` in a notebook)
     and to each ``callbacks`` function as ``(step, record)``. Divergence handling: see
     the module docstring. ``run_dir/generator.keras`` holds the final generator.
+    ``allow_untrained_vgg`` / ``vgg_weights``: see :class:`GANTrainer` (smoke runs only).
 
     Returns ``step``, ``history`` (per checkpoint), ``log`` (per log), ``bicubic_psnr``, ``checkpoint``, ``generator`` (path), ``rollbacks``,
     ``lr_factor``, ``wall_time_s``, ``resumed_from``, ``jit_compile``.
@@ -316,6 +321,7 @@ def train_gan(
         learning_rate=learning_rate,
         discriminator_learning_rate=discriminator_learning_rate,
         jit_compile=jit_compile,
+        vgg_weights=vgg_weights,
         allow_untrained_vgg=allow_untrained_vgg,
         seed=seed,
     )

@@ -74,14 +74,27 @@ def _untrained_warning(layer: str, reason: str) -> None:
     )
 
 
-def vgg_features(layer: str = "vgg54", *, allow_untrained: bool = False, seed: int = 0):
-    """A frozen Keras model: RGB ``[0, 1]`` of any size -> VGG19 feature map at ``layer``.
+def _seeded_vgg19(seed: int):
+    """VGG19 (no top) with Glorot-uniform kernels drawn from ``seed`` and zero biases; no global RNG touched."""
+    import keras
 
-    ``layer`` is ``"vgg22"``/``"vgg54"`` or a Keras VGG19 layer name. ImageNet weights
-    come from ``keras.applications`` (downloaded once into Keras' cache). Offline
+    backbone = keras.applications.VGG19(include_top=False, weights=None, input_shape=(None, None, 3))
+    convs = [layer for layer in backbone.layers if isinstance(layer, keras.layers.Conv2D)]
+    for k, layer in enumerate(convs):
+        kernel = keras.initializers.GlorotUniform(seed=int(seed) * 100 + k)(layer.kernel.shape)
+        layer.kernel.assign(kernel)
+        layer.bias.assign(keras.ops.zeros(layer.bias.shape))
+    return backbone
+
+
+def vgg_features(layer: str = "vgg54", *, weights: str | None = "imagenet", allow_untrained: bool = False, seed: int = 0):
+    """A frozen Keras model: VGG19 input (see :func:`vgg_preprocess`) of any size -> feature map at ``layer``.
+
+    ``layer`` is ``"vgg22"``/``"vgg54"`` or a Keras VGG19 layer name. ``weights="imagenet"``:
+    the weights of ``keras.applications`` (downloaded once into Keras' cache). Offline
     without them: a one-line :class:`SRLibError` saying how to get them, unless
-    ``allow_untrained=True`` (smoke runs only), which builds the same network with
-    random weights drawn from ``seed`` and prints a WARNING line saying so.
+    ``allow_untrained=True`` (smoke runs only). ``weights=None`` or that fallback builds
+    the same network with random weights drawn from ``seed`` and prints a WARNING line.
     """
     import keras
 
@@ -92,25 +105,29 @@ def vgg_features(layer: str = "vgg54", *, allow_untrained: bool = False, seed: i
         vgg19_weights_file,
     )
 
+    if weights not in ("imagenet", None):
+        raise SRLibError(f"vgg_features: weights={weights!r} — use 'imagenet', or None for untrained features")
     layer_name = VGG_LAYERS.get(layer, layer)
     backbone = None
-    try:
-        backbone = keras.applications.VGG19(include_top=False, weights="imagenet", input_shape=(None, None, 3))
-    except Exception as error:  # noqa: BLE001 (offline or damaged download: Keras raises Exception, ValueError, OSError)
-        detail = " ".join(str(error).split()).split(" -- ")[-1]  # Keras' "URL fetch failure on URL: None -- cause"
-        detail = detail if len(detail) <= 160 else "..." + detail[-120:]
-        if not allow_untrained:
-            cached = vgg19_weights_cached()
-            where = f"{cached} is unusable" if cached else f"{VGG19_NOTOP_FILE} is not in {keras_home() / 'models'}"
-            raise SRLibError(
-                f"VGG19 ImageNet weights for content loss {layer!r}: {where} and Keras could not download it ({detail}) — "
-                f"on a connected machine run 'srlib pack FOLDER' and set KERAS_HOME=FOLDER here, or download "
-                f"{VGG19_NOTOP_FILE} into {vgg19_weights_file().parent}; or use content='dfeat' or 'mse'"
-            ) from None
-        _untrained_warning(layer, f"the ImageNet weights are unavailable ({detail})")
+    if weights is None:
+        _untrained_warning(layer, "weights=None was asked for")
+    else:
+        try:
+            backbone = keras.applications.VGG19(include_top=False, weights="imagenet", input_shape=(None, None, 3))
+        except Exception as error:  # noqa: BLE001 (offline or damaged download: Keras raises Exception, ValueError, OSError)
+            detail = " ".join(str(error).split()).split(" -- ")[-1]  # Keras' "URL fetch failure on URL: None -- cause"
+            detail = detail if len(detail) <= 160 else "..." + detail[-120:]
+            if not allow_untrained:
+                cached = vgg19_weights_cached()
+                where = f"{cached} is unusable" if cached else f"{VGG19_NOTOP_FILE} is not in {keras_home() / 'models'}"
+                raise SRLibError(
+                    f"VGG19 ImageNet weights for content loss {layer!r}: {where} and Keras could not download it "
+                    f"({detail}) — on a connected machine run 'srlib pack FOLDER' and set KERAS_HOME=FOLDER here, or "
+                    f"download {VGG19_NOTOP_FILE} into {vgg19_weights_file().parent}; or use content='dfeat' or 'mse'"
+                ) from None
+            _untrained_warning(layer, f"the ImageNet weights are unavailable ({detail})")
     if backbone is None:
-        keras.utils.set_random_seed(int(seed))
-        backbone = keras.applications.VGG19(include_top=False, weights=None, input_shape=(None, None, 3))
+        backbone = _seeded_vgg19(seed)
     try:
         output = backbone.get_layer(layer_name).output
     except ValueError:
@@ -124,9 +141,19 @@ def vgg_features(layer: str = "vgg54", *, allow_untrained: bool = False, seed: i
 class VGGContentLoss:
     """SRGAN's VGG loss (eq. 5 with sec. 3.2's 1/12.75 rescaling): ``mean(((phi(sr) - phi(hr)) / 12.75)^2)``."""
 
-    def __init__(self, layer: str = "vgg54", *, allow_untrained: bool = False, seed: int = 0, features=None) -> None:
+    def __init__(
+        self,
+        layer: str = "vgg54",
+        *,
+        weights: str | None = "imagenet",
+        allow_untrained: bool = False,
+        seed: int = 0,
+        features=None,
+    ) -> None:
         self.layer = layer
-        self.features = features if features is not None else vgg_features(layer, allow_untrained=allow_untrained, seed=seed)
+        if features is None:
+            features = vgg_features(layer, weights=weights, allow_untrained=allow_untrained, seed=seed)
+        self.features = features
 
     def feature_maps(self, rgb01):
         """``phi(x) / 12.75`` for RGB on ``[0, 1]``."""
@@ -195,7 +222,9 @@ def generator_adversarial_loss(fake_logits, real_logits=None, relativistic: bool
     return mean(softplus(real_relative)) + mean(softplus(-fake_relative))
 
 
-def content_loss(name: str, *, allow_untrained: bool = False, seed: int = 0) -> Callable | None:
+def content_loss(
+    name: str, *, vgg_weights: str | None = "imagenet", allow_untrained: bool = False, seed: int = 0
+) -> Callable | None:
     """``(sr, hr) -> loss`` for ``"mse"``, ``"vgg22"``, ``"vgg54"``; None for ``"dfeat"`` (computed by the trainer)."""
     if name not in CONTENT_LOSSES:
         raise SRLibError(f"content={name!r} is not a content loss — use one of {', '.join(CONTENT_LOSSES)}")
@@ -203,5 +232,5 @@ def content_loss(name: str, *, allow_untrained: bool = False, seed: int = 0) -> 
         return pixel_mse
     if name == "dfeat":
         return None
-    return VGGContentLoss(name, allow_untrained=allow_untrained, seed=seed)
+    return VGGContentLoss(name, weights=vgg_weights, allow_untrained=allow_untrained, seed=seed)
 
