@@ -202,8 +202,6 @@ class GANTrainer:
         self.lr_factor.assign(float(lr_factor))
 
 
-
-
 def _means(values: list[dict[str, float]]) -> dict[str, float]:
     return {k: float(np.mean([v[k] for v in values])) for k in _METRICS}
 
@@ -295,7 +293,7 @@ def train_gan(
         save_model,
         save_state,
     )
-    from srlib.train.engine import _dataset_at, seed_everything
+    from srlib.train.engine import _dataset_at, _named_images, seed_everything
 
     steps, checkpoint_every, log_every = int(steps), int(checkpoint_every), int(log_every)
     if steps < 1 or log_every < 1 or checkpoint_every < 1 or checkpoint_every % log_every:
@@ -341,7 +339,7 @@ def train_gan(
     resumed_from = int(meta["step"])
     progress = progress if progress is not None else PlainProgress()
     stream = getattr(progress, "stream", sys.stdout)
-    val_pairs = [(str(p[0]), np.asarray(p[1])) if isinstance(p, tuple) else (f"image_{k}", np.asarray(p)) for k, p in enumerate(val_images or [])]
+    val_pairs = _named_images(val_images)
     if val_pairs and "bicubic_psnr" not in meta:
         from srlib.image.resize import imresize
 
