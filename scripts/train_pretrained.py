@@ -181,6 +181,7 @@ def export(args) -> dict:
         "best_step": meta.get("best_step"),
         "steps_done": meta.get("step"),
         "train_wall_time_s": round(meta.get("wall_time_s", 0.0)),
+        "sessions": meta.get("sessions", []),
         "measured": {k: {m: round(v, 4) for m, v in r.items()} for k, r in results.items()},
         "val_psnr_curve": [[s, round(p, 3)] for s, p in zip(history.get("step", []), history.get("val_psnr", []))],
         "protocol": "Y of MATLAB rgb2ycbcr, scale pixels shaved, LR by MATLAB bicubic (srlib.train.evaluation)",

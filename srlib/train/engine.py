@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import importlib.util
 import math
+import time
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
@@ -201,6 +202,10 @@ def train(
             f"not {steps_per_epoch} — keep it to resume, or use another run_dir"
         )
     resumed_from = int(meta["step"])
+    if meta["epoch"] < epochs:
+        # One record per call, so a run extended or restarted later shows how it was trained.
+        started = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
+        meta.setdefault("sessions", []).append({"from_step": resumed_from, "to_step": total_steps, "started": started})
     # Built before anything is printed, so a pipeline error (patch larger than the images...) comes first.
     dataset = _dataset_at(train_data, resumed_from) if meta["epoch"] < epochs else None
 
