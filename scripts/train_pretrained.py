@@ -82,6 +82,13 @@ def _images(name: str):
 def _recipe(args) -> dict:
     recipe = dict(RECIPES["srcnn-9-5-5" if args.model in ("srcnn", "srcnn-9-5-5") else args.model])
     recipe["scale"] = args.scale
+    if args.lr_patch:
+        recipe.pop("hr_patch", None)
+        recipe["lr_patch"] = args.lr_patch
+    recipe["batch_size"] = args.batch_size or recipe["batch_size"]
+    if args.learning_rate:
+        recipe["final_learning_rate"] *= args.learning_rate / recipe["learning_rate"]
+        recipe["learning_rate"] = args.learning_rate
     recipe["patch_size"] = recipe.pop("hr_patch", None) or recipe.pop("lr_patch") * args.scale
     recipe["steps"] = args.steps or recipe["steps"]
     recipe["steps_per_epoch"] = args.steps_per_epoch or recipe["steps_per_epoch"]
@@ -94,14 +101,16 @@ def _recipe(args) -> dict:
     if args.transfer_from:
         recipe["transfer_from"] = str(args.transfer_from)
         recipe["trained_layers"] = ["deconvolution"]
+    if args.init_from:
+        recipe["init_from"] = str(args.init_from)
     return recipe
 
 
-def _transfer(model, source_path: str) -> None:
-    """FSRCNN sec. 3.4: reuse another scale's trained layers, train only the deconvolution.
+def _transfer(model, source_path: str, deconvolution_only: bool) -> None:
+    """Start from a trained model's weights; FSRCNN sec. 3.4 then trains only the deconvolution.
 
     Every FSRCNN layer but the last is shared across scales (and the 9x9 deconvolution has
-    the same shape at every stride), so a x2 or x4 model starts from the x3 one.
+    the same shape at every stride), so a x2 or x4 model can start from the x3 one.
     """
     from srlib.models import load_model
 
@@ -109,7 +118,7 @@ def _transfer(model, source_path: str) -> None:
     for layer in model.layers:
         if layer.weights:
             layer.set_weights(source.get_layer(layer.name).get_weights())
-        if layer.name != "deconvolution":
+        if deconvolution_only and layer.name != "deconvolution":
             layer.trainable = False
 
 
@@ -135,8 +144,8 @@ def train_run(args) -> dict:
     )
     seed_everything(SEED)
     model = build_model(recipe["model"], recipe["scale"])
-    if args.transfer_from:
-        _transfer(model, args.transfer_from)
+    if args.transfer_from or args.init_from:
+        _transfer(model, args.transfer_from or args.init_from, deconvolution_only=bool(args.transfer_from))
     schedule = keras.optimizers.schedules.CosineDecay(
         recipe["learning_rate"], recipe["steps"], alpha=recipe["final_learning_rate"] / recipe["learning_rate"]
     )
@@ -206,6 +215,10 @@ def main(argv=None) -> int:
         default=None,
         help="FSRCNN .keras model of another scale: copy its layers, train only the deconvolution (sec. 3.4)",
     )
+    parser.add_argument("--init-from", default=None, help=".keras model to start from (all layers trained)")
+    parser.add_argument("--lr-patch", type=int, default=None, help="LR patch side (HR = scale x this)")
+    parser.add_argument("--batch-size", type=int, default=None)
+    parser.add_argument("--learning-rate", type=float, default=None, help="initial rate (the final one scales with it)")
     parser.add_argument("--export", action="store_true", help="evaluate and ship the best checkpoint, do not train")
     args = parser.parse_args(argv)
 
