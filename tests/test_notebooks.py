@@ -51,3 +51,15 @@ def test_chapter_runs_headless_in_smoke_profile(path, tmp_path):
     # No walls of logs: headless output stays short.
     text = sum(len(o.get("text", "")) for c in executed.cells if c.cell_type == "code" for o in c.get("outputs", []))
     assert text < 20_000, f"{path.name} printed {text} characters of text in the smoke run"
+
+
+@pytest.mark.slow
+def test_make_course_renders_html_with_static_figures(tmp_path):
+    from srlib.ui.course import build_course
+
+    timings = build_course(tmp_path, profile="smoke", notebooks=CHAPTERS[:1], record=False)
+    assert [name for name, _ in timings] == [CHAPTERS[0].stem]
+    html = (tmp_path / f"{CHAPTERS[0].stem}.html").read_text(encoding="utf-8")
+    # Without saved widget state the comparison shows as its static PNG twin.
+    assert "data:image/png;base64" in html
+    assert "application/vnd.jupyter.widget-state+json" not in html

@@ -143,8 +143,14 @@ def record_check_outputs(path: Path, profile: str = "smoke") -> int:
     return recorded
 
 
-def build_course(out_dir: Path, profile: str = "workshop", notebooks: Sequence[Path] | None = None) -> list[tuple[str, float]]:
-    """Execute every chapter into ``out_dir`` and render each to HTML; returns (chapter, seconds)."""
+def build_course(
+    out_dir: Path, profile: str = "workshop", notebooks: Sequence[Path] | None = None, record: bool = True
+) -> list[tuple[str, float]]:
+    """Execute every chapter into ``out_dir`` and render each to HTML; returns (chapter, seconds).
+
+    With ``record`` the measured times go into ``srlib/ui/runtimes.json``, which the
+    chapters' setup cells and ``srlib doctor`` report.
+    """
     from nbconvert import HTMLExporter
 
     timings = []
@@ -155,9 +161,10 @@ def build_course(out_dir: Path, profile: str = "workshop", notebooks: Sequence[P
         (out_dir / (path.stem + ".html")).write_text(body, encoding="utf-8")
         timings.append((path.stem, seconds))
         print(f"{path.stem}: {seconds:.0f} s ({profile})", flush=True)
-    from srlib.ui.chapter import record_runtimes
+    if record:
+        from srlib.ui.chapter import record_runtimes
 
-    record_runtimes(timings, profile)
+        record_runtimes(timings, profile)
     return timings
 
 
