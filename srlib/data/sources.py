@@ -23,7 +23,7 @@ import numpy as np
 
 from srlib.errors import SRLibError
 
-__all__ = ["ImageSet", "shared_datasets_dir", "load_or_fallback"]
+__all__ = ["ImageSet", "load_or_fallback", "shared_datasets_dir"]
 
 SHARED_ENV = "SRLIB_SHARED"
 

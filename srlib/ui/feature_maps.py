@@ -7,13 +7,13 @@ functions compute those grids (plain arrays) and draw them.
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
 from srlib.errors import SRLibError
 
-__all__ = ["tile_grid", "first_layer_filters", "layer_outputs", "grid_figure"]
+__all__ = ["first_layer_filters", "grid_figure", "layer_outputs", "tile_grid"]
 
 
 def tile_grid(stack: np.ndarray, columns: int | None = None, pad: int = 1, normalise: str = "each") -> np.ndarray:
