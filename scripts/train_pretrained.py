@@ -193,6 +193,7 @@ def export(args) -> dict:
         "sessions": meta.get("sessions", []),
         "measured": {k: {m: round(v, 4) for m, v in r.items()} for k, r in results.items()},
         "val_psnr_curve": [[s, round(p, 3)] for s, p in zip(history.get("step", []), history.get("val_psnr", []))],
+        "note": args.note,
         "protocol": "Y of MATLAB rgb2ycbcr, scale pixels shaved, LR by MATLAB bicubic (srlib.train.evaluation)",
         "exported": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "resume": f"nohup nice .venv/bin/python scripts/train_pretrained.py --model {args.model} "
@@ -219,6 +220,7 @@ def main(argv=None) -> int:
     parser.add_argument("--lr-patch", type=int, default=None, help="LR patch side (HR = scale x this)")
     parser.add_argument("--batch-size", type=int, default=None)
     parser.add_argument("--learning-rate", type=float, default=None, help="initial rate (the final one scales with it)")
+    parser.add_argument("--note", default="", help="free text stored in the exported JSON (e.g. earlier stages)")
     parser.add_argument("--export", action="store_true", help="evaluate and ship the best checkpoint, do not train")
     args = parser.parse_args(argv)
 
