@@ -1,6 +1,6 @@
 """Look inside a convolutional SR model: its first-layer filters and its feature maps, as tiled grids.
 
-SRCNN's paper (Dong et al., TPAMI 2016, fig. 5 and sec. 4.2) shows the learned first-layer
+SRCNN's paper (Dong et al., TPAMI 2016, sec. 4) shows the learned first-layer
 filters as a grid of small images, and the feature maps of the first two layers; these
 functions compute those grids (plain arrays) and draw them.
 """
