@@ -100,24 +100,39 @@ def clean_notebook(path: Path) -> bool:
 
 
 def execute_notebook(path: Path, output: Path, profile: str = "smoke", timeout: int = 1800) -> float:
-    """Run ``path`` with papermill (``PROFILE=profile``) into ``output``; returns seconds taken."""
+    """Run ``path`` with papermill (``PROFILE=profile``) into ``output``; returns seconds taken.
+
+    Training runs go to an empty temporary ``SRLIB_RUNS``, so a finished run left
+    in the learner's cache cannot make the measured time too short.
+    """
+    import tempfile
+
     import papermill
 
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    start = time.perf_counter()
     output.parent.mkdir(parents=True, exist_ok=True)
-    papermill.execute_notebook(
-        str(path),
-        str(output),
-        parameters={"PROFILE": profile},
-        cwd=str(path.parent),
-        kernel_name="python3",
-        progress_bar=False,
-        # Without saved widget state, rendered HTML shows each widget's static PNG twin.
-        store_widget_state=False,
-        execution_timeout=timeout,
-    )
-    return time.perf_counter() - start
+    previous_runs = os.environ.get("SRLIB_RUNS")
+    with tempfile.TemporaryDirectory(prefix="srlib-runs-") as runs:
+        os.environ["SRLIB_RUNS"] = runs  # the kernel inherits this process's environment
+        start = time.perf_counter()
+        try:
+            papermill.execute_notebook(
+                str(path),
+                str(output),
+                parameters={"PROFILE": profile},
+                cwd=str(path.parent),
+                kernel_name="python3",
+                progress_bar=False,
+                execution_timeout=timeout,
+                # Without saved widget state, rendered HTML shows each widget's static PNG twin.
+                store_widget_state=False,
+            )
+        finally:
+            if previous_runs is None:
+                os.environ.pop("SRLIB_RUNS", None)
+            else:
+                os.environ["SRLIB_RUNS"] = previous_runs
+        return time.perf_counter() - start
 
 
 def record_check_outputs(path: Path, profile: str = "smoke") -> int:
