@@ -198,3 +198,52 @@ def _distance(a: Any, b: Any) -> float:
     both_inf = np.isinf(a) & np.isinf(b) & (np.sign(a) == np.sign(b))
     diff = np.where(both_inf, 0.0, diff)
     return float(np.nanmax(diff)) if not np.isnan(diff).all() else float("inf")
+
+
+# --- helpers every chapter's checkers share ------------------------------------------------------
+
+
+def not_a_function(answer: Any, name: str) -> Feedback | None:
+    """Feedback when the learner passed a value (often the function's result) instead of the function."""
+    if callable(answer):
+        return None
+    return Feedback(
+        False,
+        f"check() needs your function itself, got a {type(answer).__name__}.",
+        f"pass the function without calling it: exercises.check(..., {name})",
+    )
+
+
+def as_number(value: Any, call: str) -> tuple[float | None, Feedback | None]:
+    """``(float(value), None)``, or ``(None, feedback)`` when ``call`` did not return one number."""
+    if value is None:
+        return None, Feedback(False, f"{call} returned None.", "did you forget the `return` line?")
+    if np.ndim(value) != 0:
+        return None, Feedback(False, f"{call} returned {type(value).__name__} of shape {np.shape(value)}.",
+                              "return one number.")
+    try:
+        return float(value), None
+    except (TypeError, ValueError):
+        return None, Feedback(False, f"{call} returned {value!r}.", "return one number.")
+
+
+def check_numbers(answer: Any, name: str, cases: list[dict], reference: Callable, mistakes: Callable,
+                  tolerance: float, fallback_hint: str, success: str) -> Feedback:
+    """Check a function returning one number on several ``cases`` (keyword arguments) against ``reference``.
+
+    On the first wrong case, the hint of the closest typical mistake (``mistakes(**case)``) is given.
+    """
+    problem = not_a_function(answer, name)
+    if problem:
+        return problem
+    for arguments in cases:
+        call = describe_call(name, **arguments)
+        got, problem = as_number(answer(**arguments), call)
+        if problem:
+            return problem
+        expected = reference(**arguments)
+        if abs(got - expected) <= tolerance:
+            continue
+        mistake = closest_mistake(got, mistakes(**arguments), tolerance)
+        return Feedback(False, f"{call} gave {got:g}; expected {expected:g}.", mistake.hint if mistake else fallback_hint)
+    return Feedback(True, success.format(count=len(cases)))

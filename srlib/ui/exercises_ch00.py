@@ -19,7 +19,15 @@ from srlib.image.crop import modcrop, shave
 from srlib.image.resize import imresize
 from srlib.metrics.psnr import psnr, psnr_y
 from srlib.metrics.ssim import ssim_y
-from srlib.ui.exercises import Exercise, Feedback, Mistake, closest_mistake, describe_call, register
+from srlib.ui.exercises import (
+    Exercise,
+    Feedback,
+    Mistake,
+    closest_mistake,
+    describe_call,
+    not_a_function,
+    register,
+)
 
 __all__ = ["make_lr", "paper_psnr", "bicubic_scores", "checker_images"]
 
@@ -95,14 +103,6 @@ def _nearest_up(lr: np.ndarray, scale: int) -> np.ndarray:
     return np.repeat(np.repeat(lr, scale, axis=0), scale, axis=1)
 
 
-def _not_a_function(answer: Any, name: str) -> Feedback | None:
-    if callable(answer):
-        return None
-    return Feedback(
-        False,
-        f"check() needs your function itself, got a {type(answer).__name__}.",
-        f"pass the function without calling it: exercises.check(..., {name})",
-    )
 
 
 def _returned_none(value: Any, call: str) -> Feedback | None:
@@ -136,7 +136,7 @@ def _lr_mistakes(hr: np.ndarray, scale: int) -> list[Mistake]:
 
 
 def _check_make_lr(answer: Any) -> Feedback:
-    problem = _not_a_function(answer, "make_lr")
+    problem = not_a_function(answer, "make_lr")
     if problem:
         return problem
     cases = 0
@@ -240,7 +240,7 @@ def _psnr_mistakes(sr: np.ndarray, hr: np.ndarray, scale: int) -> list[Mistake]:
 
 
 def _check_paper_psnr(answer: Any) -> Feedback:
-    problem = _not_a_function(answer, "paper_psnr")
+    problem = not_a_function(answer, "paper_psnr")
     if problem:
         return problem
     cases = 0
@@ -324,7 +324,7 @@ def _as_pair(value: Any) -> tuple[float, float] | None:
 
 
 def _check_bicubic_scores(answer: Any) -> Feedback:
-    problem = _not_a_function(answer, "bicubic_scores")
+    problem = not_a_function(answer, "bicubic_scores")
     if problem:
         return problem
     cases = 0

@@ -15,7 +15,16 @@ import numpy as np
 
 from srlib.image.color import rgb2y
 from srlib.image.resize import imresize
-from srlib.ui.exercises import Exercise, Feedback, Mistake, closest_mistake, describe_call, register
+from srlib.ui.exercises import (
+    Exercise,
+    Feedback,
+    Mistake,
+    as_number,
+    closest_mistake,
+    describe_call,
+    not_a_function,
+    register,
+)
 
 __all__ = ["bicubic_input", "srcnn_parameters", "valid_output_size"]
 
@@ -59,23 +68,8 @@ def bicubic_input(lr, scale):
 # --- shared checks ------------------------------------------------------------------------------
 
 
-def _not_a_function(answer: Any, name: str) -> Feedback | None:
-    if callable(answer):
-        return None
-    return Feedback(False, f"check() needs your function itself, got a {type(answer).__name__}.",
-                    f"pass the function without calling it: exercises.check(..., {name})")
 
 
-def _as_number(value: Any, call: str) -> tuple[float | None, Feedback | None]:
-    if value is None:
-        return None, Feedback(False, f"{call} returned None.", "did you forget the `return` line?")
-    if np.ndim(value) != 0:
-        return None, Feedback(False, f"{call} returned {type(value).__name__} of shape {np.shape(value)}.",
-                              "return one number (add the layers' counts together).")
-    try:
-        return float(value), None
-    except (TypeError, ValueError):
-        return None, Feedback(False, f"{call} returned {value!r}.", "return one whole number.")
 
 
 # --- 01.2 srcnn_parameters ------------------------------------------------------------------------
@@ -102,12 +96,12 @@ def _parameter_mistakes(f1, f2, f3, n1, n2, c) -> list[Mistake]:
 
 
 def _check_parameters(answer: Any) -> Feedback:
-    problem = _not_a_function(answer, "srcnn_parameters")
+    problem = not_a_function(answer, "srcnn_parameters")
     if problem:
         return problem
     for f1, f2, f3, n1, n2, c in PARAMETER_CASES:
         call = describe_call("srcnn_parameters", f1=f1, f2=f2, f3=f3, n1=n1, n2=n2, channels=c)
-        got, problem = _as_number(answer(f1, f2, f3, n1, n2, c), call)
+        got, problem = as_number(answer(f1, f2, f3, n1, n2, c), call)
         if problem:
             return problem
         expected = srcnn_parameters(f1, f2, f3, n1, n2, c)
@@ -143,12 +137,12 @@ def _size_mistakes(size, f1, f2, f3) -> list[Mistake]:
 
 
 def _check_size(answer: Any) -> Feedback:
-    problem = _not_a_function(answer, "valid_output_size")
+    problem = not_a_function(answer, "valid_output_size")
     if problem:
         return problem
     for size, f1, f2, f3 in SIZE_CASES:
         call = describe_call("valid_output_size", size=size, f1=f1, f2=f2, f3=f3)
-        got, problem = _as_number(answer(size, f1, f2, f3), call)
+        got, problem = as_number(answer(size, f1, f2, f3), call)
         if problem:
             return problem
         expected = valid_output_size(size, f1, f2, f3)
@@ -197,7 +191,7 @@ def _input_mistakes(lr: np.ndarray, scale: int) -> list[Mistake]:
 
 
 def _check_input(answer: Any) -> Feedback:
-    problem = _not_a_function(answer, "bicubic_input")
+    problem = not_a_function(answer, "bicubic_input")
     if problem:
         return problem
     cases = _checker_lr_images()

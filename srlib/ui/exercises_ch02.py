@@ -12,7 +12,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from srlib.ui.exercises import Exercise, Feedback, Mistake, closest_mistake, describe_call, register
+from srlib.ui.exercises import (
+    Exercise,
+    Feedback,
+    Mistake,
+    check_numbers,
+    not_a_function,
+    register,
+)
 
 __all__ = ["fsrcnn_parameters", "transposed_output_size", "fsrcnn_macs_per_hr_pixel", "freeze_for_transfer"]
 
@@ -56,38 +63,10 @@ def freeze_for_transfer(model):
 # --- shared checker helpers -------------------------------------------------------------------
 
 
-def _not_a_function(answer: Any, name: str) -> Feedback | None:
-    if callable(answer):
-        return None
-    return Feedback(False, f"check() needs your function itself, got a {type(answer).__name__}.",
-                    f"pass the function without calling it: exercises.check(..., {name})")
 
 
-def _as_number(value: Any, call: str) -> tuple[float | None, Feedback | None]:
-    if value is None:
-        return None, Feedback(False, f"{call} returned None.", "did you forget the `return` line?")
-    try:
-        return float(value), None
-    except (TypeError, ValueError):
-        return None, Feedback(False, f"{call} returned {value!r}.", "return one number.")
 
 
-def _check_numbers(answer: Any, name: str, cases: list[dict], reference, mistakes, tolerance: float,
-                   fallback_hint: str, success: str) -> Feedback:
-    problem = _not_a_function(answer, name)
-    if problem:
-        return problem
-    for arguments in cases:
-        call = describe_call(name, **arguments)
-        got, problem = _as_number(answer(**arguments), call)
-        if problem:
-            return problem
-        expected = reference(**arguments)
-        if abs(got - expected) <= tolerance:
-            continue
-        mistake = closest_mistake(got, mistakes(**arguments), tolerance)
-        return Feedback(False, f"{call} gave {got:g}; expected {expected:g}.", mistake.hint if mistake else fallback_hint)
-    return Feedback(True, success.format(count=len(cases)))
 
 
 # --- 02.1 parameters ----------------------------------------------------------------------------
@@ -119,7 +98,7 @@ def _parameter_mistakes(d, s, m) -> list[Mistake]:
 
 
 def _check_parameters(answer: Any) -> Feedback:
-    return _check_numbers(
+    return check_numbers(
         answer, "fsrcnn_parameters", [dict(d=d, s=s, m=m) for d, s, m in CONFIGS], fsrcnn_parameters,
         _parameter_mistakes, 0.5,
         "go layer by layer: a k x k convolution from c_in to c_out channels has k·k·c_in·c_out weights and c_out "
@@ -159,7 +138,7 @@ def _size_mistakes(n, kernel, stride, padding) -> list[Mistake]:
 def _check_size(answer: Any) -> Feedback:
     cases = [dict(n=n, kernel=k, stride=st, padding=p) for n, k, st in ((2, 3, 2), (5, 9, 3), (7, 9, 2), (4, 4, 4))
              for p in ("valid", "same")]
-    return _check_numbers(
+    return check_numbers(
         answer, "transposed_output_size", cases, transposed_output_size, _size_mistakes, 0,
         "draw it in 1D: input pixel i puts a kernel at output positions i·stride .. i·stride + kernel - 1; "
         "'same' then crops to n·stride.",
@@ -197,7 +176,7 @@ def _macs_mistakes(d, s, m, scale) -> list[Mistake]:
 
 def _check_macs(answer: Any) -> Feedback:
     cases = [dict(d=d, s=s, m=m, scale=scale) for (d, s, m), scale in zip(CONFIGS, (3, 3, 2, 4))]
-    return _check_numbers(
+    return check_numbers(
         answer, "fsrcnn_macs_per_hr_pixel", cases, fsrcnn_macs_per_hr_pixel, _macs_mistakes, 1e-6,
         "a k x k convolution from c_in to c_out costs k·k·c_in·c_out multiply-adds per pixel of the grid it runs on; "
         "all of FSRCNN runs on the LR grid, then divide by scale**2 to share it among the HR pixels.",
@@ -212,7 +191,7 @@ register(Exercise("02.3", "multiply-adds per HR pixel", _check_macs, fsrcnn_macs
 
 
 def _check_freeze(answer: Any) -> Feedback:
-    problem = _not_a_function(answer, "freeze_for_transfer")
+    problem = not_a_function(answer, "freeze_for_transfer")
     if problem:
         return problem
     from srlib.models.fsrcnn import FSRCNN

@@ -14,8 +14,16 @@ from typing import Any
 
 import numpy as np
 
-from srlib.ui.exercises import Exercise, Feedback, Mistake, closest_mistake, describe_call, register
-from srlib.ui.exercises_ch02 import _check_numbers, _not_a_function
+from srlib.ui.exercises import (
+    Exercise,
+    Feedback,
+    Mistake,
+    check_numbers,
+    closest_mistake,
+    describe_call,
+    not_a_function,
+    register,
+)
 
 __all__ = ["pixel_unshuffle", "subpixel_channels", "espcn_receptive_field"]
 
@@ -60,7 +68,7 @@ def _unshuffle_mistakes(image: np.ndarray, r: int) -> list[Mistake]:
 
 
 def _check_unshuffle(answer: Any) -> Feedback:
-    problem = _not_a_function(answer, "pixel_unshuffle")
+    problem = not_a_function(answer, "pixel_unshuffle")
     if problem:
         return problem
     import tensorflow as tf
@@ -106,7 +114,7 @@ def _channel_mistakes(channels, scale) -> list[Mistake]:
 
 def _check_channels(answer: Any) -> Feedback:
     cases = [dict(channels=c, scale=s) for c, s in ((1, 3), (3, 4), (3, 2), (1, 2), (64, 2))]
-    return _check_numbers(
+    return check_numbers(
         answer, "subpixel_channels", cases, subpixel_channels, _channel_mistakes, 0,
         "PixelShuffle(r) turns (H, W, C·r²) into (rH, rW, C): count the HR values one LR position must produce.",
         "right on all {count} cases: ESPCN on Y at x3 needs 9 channels, SRResNet's x2 stage 64·4 = 256.",
@@ -134,7 +142,7 @@ def _field_mistakes(kernels) -> list[Mistake]:
 
 def _check_field(answer: Any) -> Feedback:
     cases = [dict(kernels=k) for k in ((5, 3, 3), (9, 5, 5), (3, 3), (5, 3, 3, 3), (7,))]
-    feedback = _check_numbers(
+    feedback = check_numbers(
         answer, "espcn_receptive_field", cases, espcn_receptive_field, _field_mistakes, 0,
         "draw it in 1D: an output pixel of the last k x k convolution sees k positions of the layer before, each "
         "of those k more, so the window grows by k - 1 per layer; everything runs on the LR grid.",
