@@ -12,7 +12,21 @@ from __future__ import annotations
 
 import importlib
 
-__all__ = ["SRCNN", "SRCNN_PRESETS", "FSRCNN", "FSRCNN_S", "build_model", "pretrained", "upscaler_for", "load_model"]
+__all__ = [
+    "SRCNN",
+    "SRCNN_PRESETS",
+    "FSRCNN",
+    "FSRCNN_S",
+    "ESPCN",
+    "SRResNet",
+    "PixelShuffle",
+    "icnr_initializer",
+    "SRGANDiscriminator",
+    "build_model",
+    "pretrained",
+    "upscaler_for",
+    "load_model",
+]
 
 # Imported eagerly (it imports Keras lazily) so that the name `pretrained` is the function, not
 # the submodule of the same name, however the submodule is first imported.
@@ -23,6 +37,11 @@ _WHERE = {
     "SRCNN_PRESETS": "srlib.models.srcnn",
     "FSRCNN": "srlib.models.fsrcnn",
     "FSRCNN_S": "srlib.models.fsrcnn",
+    "ESPCN": "srlib.models.espcn",
+    "SRResNet": "srlib.models.srresnet",
+    "PixelShuffle": "srlib.models.pixel_shuffle",
+    "icnr_initializer": "srlib.models.pixel_shuffle",
+    "SRGANDiscriminator": "srlib.models.discriminator",
 }
 
 

@@ -22,14 +22,15 @@ from srlib.errors import SRLibError
 __all__ = ["MODEL_NAMES", "WEIGHTS_DIR", "build_model", "load_model", "pretrained", "pretrained_info", "upscaler_for"]
 
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
-MODEL_NAMES = ("fsrcnn", "fsrcnn-s", "srcnn", "srcnn-9-1-5", "srcnn-9-5-5")
+MODEL_NAMES = ("fsrcnn", "fsrcnn-s", "srcnn", "srcnn-9-1-5", "srcnn-9-5-5", "espcn", "srresnet")
 ARCHITECTURE_MODULES = tuple(
     f"srlib.models.{name}" for name in ("srcnn", "fsrcnn", "pixel_shuffle", "espcn", "srresnet")
 )
 
 
 def build_model(name: str, scale: int, channels: int = 1, **kwargs: Any):
-    """A freshly initialised model by course name: ``fsrcnn``, ``fsrcnn-s``, ``srcnn`` (= 9-5-5), ``srcnn-9-1-5``."""
+    """A freshly initialised model by course name: ``fsrcnn``, ``fsrcnn-s``, ``srcnn`` (= 9-5-5), ``srcnn-9-1-5``,
+    ``espcn`` (Y) or ``srresnet`` (RGB: ``channels`` does not apply)."""
     key = str(name).strip().lower()
     if key == "fsrcnn":
         from srlib.models.fsrcnn import FSRCNN
@@ -43,6 +44,14 @@ def build_model(name: str, scale: int, channels: int = 1, **kwargs: Any):
         from srlib.models.srcnn import SRCNN
 
         return SRCNN.preset("9-5-5" if key == "srcnn" else key[len("srcnn-") :], channels=channels, **kwargs)
+    if key == "espcn":
+        from srlib.models.espcn import ESPCN
+
+        return ESPCN(scale, channels=channels, **kwargs)
+    if key == "srresnet":
+        from srlib.models.srresnet import SRResNet
+
+        return SRResNet(scale, **kwargs)
     raise SRLibError(f"unknown model {name!r} — use one of {', '.join(MODEL_NAMES)}")
 
 

@@ -1,6 +1,6 @@
 """Layer 5 — training and inference: the fit engine, checkpoints, evaluation protocol, benchmark.
 
-``train``, ``seed_everything`` and ``run_bench`` are importable from here; Keras and
+``train``, ``seed_everything``, ``run_bench``, ``train_gan``, ``GANTrainer`` and ``upscale`` are importable from here; Keras and
 TensorFlow load on first use of one of them, not when this package is imported.
 """
 
@@ -8,9 +8,16 @@ from __future__ import annotations
 
 import importlib
 
-__all__ = ["train", "seed_everything", "run_bench"]
+__all__ = ["train", "seed_everything", "run_bench", "train_gan", "GANTrainer", "upscale"]
 
-_WHERE = {"train": "srlib.train.engine", "seed_everything": "srlib.train.engine", "run_bench": "srlib.train.bench"}
+_WHERE = {
+    "train": "srlib.train.engine",
+    "seed_everything": "srlib.train.engine",
+    "run_bench": "srlib.train.bench",
+    "train_gan": "srlib.train.gan",
+    "GANTrainer": "srlib.train.gan",
+    "upscale": "srlib.train.inference",
+}
 
 
 def __getattr__(name: str):

@@ -22,13 +22,15 @@ __all__ = ["run_bench", "bench_patch_shapes", "bench_report"]
 
 
 def bench_patch_shapes(model_name: str, scale: int, lr_patch: int = 11) -> tuple[tuple[int, int, int], tuple[int, int, int]]:
-    """Input and target patch shapes of the benchmark for a model and scale (channels last, Y only)."""
+    """Input and target patch shapes of the benchmark for a model and scale (channels last; SRResNet is RGB)."""
     hr_patch = lr_patch * scale
-    if model_name.startswith("fsrcnn"):
+    if model_name.startswith(("fsrcnn", "espcn")):
         return (lr_patch, lr_patch, 1), (hr_patch, hr_patch, 1)
+    if model_name == "srresnet":
+        return (lr_patch, lr_patch, 3), (hr_patch, hr_patch, 3)
     if model_name.startswith("srcnn"):
         return (hr_patch, hr_patch, 1), (hr_patch, hr_patch, 1)
-    raise SRLibError(f"bench: unknown model {model_name!r} — use fsrcnn or srcnn")
+    raise SRLibError(f"bench: unknown model {model_name!r} — use fsrcnn, fsrcnn-s, srcnn, espcn or srresnet")
 
 
 def _time_fit(model, dataset, steps: int, warmup: int) -> float:

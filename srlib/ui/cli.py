@@ -88,6 +88,16 @@ def cmd_upscale(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    from srlib.train.bench import bench_report, run_bench
+
+    result = run_bench(args.model, args.scale, batch_size=args.batch_size, steps=args.steps)
+    print(bench_report(result))
+    if args.json:
+        print(json.dumps(result))
+    return 0
+
+
 def _fmt(metric: str, value: float) -> str:
     return f"{value:8.4f}" if metric == "ssim" else f"{value:8.2f}"
 
@@ -113,6 +123,14 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("--overlap", type=int, default=None, help="LR pixels read around each tile (default: the model's receptive radius)")
     up.add_argument("--self-ensemble", action="store_true", help="average the 8 flips/rotations (8x slower, slightly better)")
     up.set_defaults(func=cmd_upscale)
+
+    bench = sub.add_parser("bench", help="ms per training step: our default configuration vs plain eager Keras")
+    bench.add_argument("--model", default="fsrcnn", help="fsrcnn, fsrcnn-s, srcnn, espcn or srresnet")
+    bench.add_argument("--scale", type=int, default=3)
+    bench.add_argument("--batch-size", type=int, default=128)
+    bench.add_argument("--steps", type=int, default=50, help="timed steps per configuration (after a warm-up)")
+    bench.add_argument("--json", action="store_true", help="print one JSON object with the figures as the last line")
+    bench.set_defaults(func=cmd_bench)
 
     from srlib.data.commands import add_data_commands
     from srlib.ui.doctor import add_doctor_command
