@@ -21,28 +21,17 @@ from srlib.train.callbacks import PlainProgress  # noqa: E402
 from srlib.train.checkpoint import load_state  # noqa: E402
 from srlib.train.engine import train  # noqa: E402
 from srlib.train.optimizers import LayerRateAdam  # noqa: E402
+from synthetic import SOURCE, generated_images  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 
-# Generated images: smooth colour gradients plus texture, deterministic.
-IMAGES_CODE = """
-def generated_images(count=3, size=30):
-    rng = np.random.default_rng(0)
-    yy, xx = np.mgrid[0:size, 0:size] / size
-    images = []
-    for k in range(count):
-        base = np.stack([np.sin(3 * xx + k), np.cos(2 * yy - k), xx * yy], axis=-1)
-        noisy = 0.5 + 0.35 * base + 0.1 * rng.standard_normal((size, size, 3))
-        images.append((255 * np.clip(noisy, 0, 1)).astype(np.uint8))
-    return images
-"""
-exec(IMAGES_CODE)  # defines generated_images() here and in the child script below
+IMAGES_CODE = SOURCE  # pasted into the child script below
 
 
 def tiny_data(scale=2, patch_size=8, batch_size=4, nan_from=None):
     from srlib.data.pipeline import training_dataset
 
-    images = generated_images()  # noqa: F821 (defined by exec above)
+    images = generated_images()
 
     def data(start_step=0):
         dataset = training_dataset(images, scale=scale, patch_size=patch_size, batch_size=batch_size, seed=1, start_step=start_step)
@@ -157,7 +146,7 @@ def test_layer_rate_adam_scales_the_step_of_the_named_layer_only():
 
 
 def test_train_validates_checkpoints_and_keeps_the_best_model(tmp_path):
-    images = generated_images()  # noqa: F821
+    images = generated_images()
     stream = io.StringIO()
     model = tiny_fsrcnn()
     summary = train(
@@ -213,7 +202,7 @@ def test_pipeline_errors_reach_the_user(tmp_path):
 def test_live_progress_draws_curves_and_sample(tmp_path):
     from srlib.ui.progress import LiveProgress, learning_curve_figure
 
-    images = generated_images()  # noqa: F821
+    images = generated_images()
     headless = LiveProgress(live=False)
     assert not headless.live  # outside a kernel it prints plain lines instead
     progress = LiveProgress(live=True, min_interval=0.0)

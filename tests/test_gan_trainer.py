@@ -20,25 +20,16 @@ from srlib.errors import SRLibError
 from srlib.train.callbacks import PlainProgress
 from srlib.train.checkpoint import load_state, save_model
 from srlib.train.gan import train_gan
+from synthetic import SOURCE, generated_images
 
 REPO = Path(__file__).resolve().parents[1]
 
-SETUP_CODE = """
-def generated_images(count=3, size=40):
-    rng = np.random.default_rng(0)
-    yy, xx = np.mgrid[0:size, 0:size] / size
-    images = []
-    for k in range(count):
-        base = np.stack([np.sin(3 * xx + k), np.cos(2 * yy - k), xx * yy], axis=-1)
-        noisy = 0.5 + 0.35 * base + 0.1 * rng.standard_normal((size, size, 3))
-        images.append((255 * np.clip(noisy, 0, 1)).astype(np.uint8))
-    return images
-
+SETUP_CODE = SOURCE + """
 
 def clean_data(start_step=0):
     from srlib.data.pipeline import training_dataset
 
-    return training_dataset(generated_images(), scale=2, patch_size=16, batch_size=4, channels="rgb", seed=1,
+    return training_dataset(generated_images(size=40), scale=2, patch_size=16, batch_size=4, channels="rgb", seed=1,
                             start_step=start_step)
 
 
@@ -49,7 +40,7 @@ def tiny_networks(seed=7):
     keras.utils.set_random_seed(seed)
     return SRResNet(scale=2, num_blocks=1, filters=8), SRGANDiscriminator(filters=8, dense_units=16)
 """
-exec(SETUP_CODE)  # defines generated_images, clean_data, tiny_networks here and in the child script
+exec(SETUP_CODE)  # defines clean_data and tiny_networks here and in the child script
 
 
 def quiet():
@@ -212,7 +203,7 @@ def test_discriminator_collapse_triggers_rollback_then_stops(tmp_path):
 @pytest.mark.parametrize("content, relativistic", [("dfeat", False), ("mse", True)])
 def test_gan_training_logs_d_real_d_fake_and_losses(tmp_path, content, relativistic):
     summary, generator, _, progress = run(
-        tmp_path / "run", content=content, relativistic=relativistic, steps=8, val_images=generated_images()[:1]  # noqa: F821
+        tmp_path / "run", content=content, relativistic=relativistic, steps=8, val_images=generated_images(size=40)[:1]
     )
     log, history = summary["log"], summary["history"]
     assert log["step"] == [2, 4, 6, 8] and history["step"] == [4, 8]
@@ -241,7 +232,7 @@ def test_live_progress_draws_the_gan_run(tmp_path):
     from srlib.ui.progress import LiveProgress, learning_curve_figure
 
     progress = LiveProgress(live=True, min_interval=0.0)
-    summary, _, _, _ = run(tmp_path / "run", steps=8, progress=progress, val_images=generated_images()[:1])  # noqa: F821
+    summary, _, _, _ = run(tmp_path / "run", steps=8, progress=progress, val_images=generated_images(size=40)[:1])
     assert progress.history["step"] == [4, 8] and len(progress.history["val_psnr"]) == 2
     assert [step for step, _ in progress.running] == [2, 4, 6, 8]
     assert progress.baseline_psnr == summary["bicubic_psnr"] is not None
