@@ -48,7 +48,9 @@ def stream_download(
     tmp = Path(tmp_name)
     try:
         request = urllib.request.Request(url, headers={"User-Agent": "srlib (SR course)"})
-        with os.fdopen(fd, "wb") as sink, urllib.request.urlopen(request, timeout=timeout) as response:
+        # A fresh opener reads the proxy settings now; urlopen's global one keeps the first it saw.
+        opener = urllib.request.build_opener()
+        with os.fdopen(fd, "wb") as sink, opener.open(request, timeout=timeout) as response:
             length = response.headers.get("Content-Length")
             total = int(length) if length and length.isdigit() else None
             from tqdm.auto import tqdm
