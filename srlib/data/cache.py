@@ -25,16 +25,21 @@ def cache_dir() -> Path:
     return root
 
 
+def writable_folder(folder: Path, name: str, fix: str) -> Path:
+    """Create ``folder`` if needed and check it is writable; one-line errors ``... {name} {folder} ... — {fix}``."""
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise SRLibError(f"cannot create {name} {folder} ({exc.strerror}) — {fix}") from None
+    if not os.access(folder, os.W_OK):
+        raise SRLibError(f"{name} {folder} is not writable — {fix}")
+    return folder
+
+
 def writable_cache_dir() -> Path:
     """The cache folder, created if needed; a one-line error if it cannot be written."""
-    root = cache_dir()
-    try:
-        root.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise SRLibError(f"cannot create the data cache {root} ({exc.strerror}) — set SRLIB_DATA to a writable folder") from None
-    if not os.access(root, os.W_OK):
-        raise SRLibError(f"the data cache {root} is not writable — set SRLIB_DATA to a writable folder")
-    return root
+    return writable_folder(cache_dir(), "the data cache", "set SRLIB_DATA to a writable folder")
 
 
 def dataset_folder(entry: DatasetEntry) -> Path:

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator, Sequence
 
-from srlib.data.cache import find_cached_folder
+from srlib.data.cache import find_cached_folder, writable_folder
 from srlib.data.registry import DatasetEntry, get_entry
 from srlib.data.verify import ensure_verified, record_verified, verify_folder
 from srlib.errors import SRLibError
@@ -159,12 +159,7 @@ def pack_datasets(
         source_root = Path(from_dir).expanduser().resolve()
         if not source_root.is_dir():
             raise SRLibError(f"--from {from_dir}: no such folder — give a folder that holds dataset folders such as Set5/")
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise SRLibError(f"cannot create the pack folder {folder} ({exc.strerror}) — choose a writable folder") from None
-    if not os.access(folder, os.W_OK):
-        raise SRLibError(f"the pack folder {folder} is not writable — choose a writable folder")
+    writable_folder(folder, "the pack folder", "choose a writable folder")
 
     result = DatasetPack(folder)
     for entry in entries:

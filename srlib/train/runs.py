@@ -17,8 +17,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from srlib.data.cache import writable_cache_dir
-from srlib.errors import SRLibError
+from srlib.data.cache import writable_cache_dir, writable_folder
 from srlib.profiles import check_profile
 
 __all__ = ["runs_root", "run_folder"]
@@ -28,11 +27,7 @@ def runs_root() -> Path:
     """``$SRLIB_RUNS`` if set, else ``runs/`` inside the data cache; created if needed."""
     configured = os.environ.get("SRLIB_RUNS", "").strip()
     root = Path(configured).expanduser() if configured else writable_cache_dir() / "runs"
-    try:
-        root.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise SRLibError(f"cannot create the runs folder {root} ({exc.strerror}) — set SRLIB_RUNS to a writable folder") from None
-    return root
+    return writable_folder(root, "the runs folder", "set SRLIB_RUNS to a writable folder")
 
 
 def run_folder(chapter: str, name: str, profile: str) -> Path:
