@@ -134,3 +134,20 @@ def test_save_load_round_trip(build, tmp_path):
     assert type(loaded) is type(model)
     assert loaded.get_config() == model.get_config()
     np.testing.assert_array_equal(loaded(x).numpy(), model(x).numpy())
+
+
+def test_srresnet_branch_init_scale_shrinks_only_the_branch_ends():
+    keras.utils.set_random_seed(0)
+    plain = SRResNet(2, num_blocks=2, batch_norm=False, branch_init_scale=1.0)
+    keras.utils.set_random_seed(0)
+    scaled = SRResNet(2, num_blocks=2, batch_norm=False)  # default without BN: 0.1
+    assert scaled.branch_init_scale == 0.1 and SRResNet(2, num_blocks=1).branch_init_scale == 1.0
+
+    def spread(model, name):
+        return float(np.std(model.get_layer(name).get_weights()[0]))
+
+    for name in ("block_1_conv_2", "block_2_conv_2", "body_conv", "tail_conv"):
+        assert spread(scaled, name) == pytest.approx(0.1 * spread(plain, name), rel=0.05)
+    assert spread(scaled, "block_1_conv_1") == pytest.approx(spread(plain, "block_1_conv_1"), rel=0.05)
+    restored = SRResNet.from_config(scaled.get_config())
+    assert restored.branch_init_scale == 0.1

@@ -38,9 +38,14 @@ def upsampling_factors(scale: int) -> list[int]:
     return factors
 
 
-def _conv(filters: int, kernel_size: int, name: str, **kwargs) -> keras.layers.Conv2D:
+def _he_normal(gain: float = 1.0) -> keras.initializers.Initializer:
+    """He-normal initialisation with every weight multiplied by ``gain`` (variance by ``gain**2``)."""
+    return keras.initializers.VarianceScaling(scale=2.0 * gain * gain, mode="fan_in", distribution="truncated_normal")
+
+
+def _conv(filters: int, kernel_size: int, name: str, gain: float = 1.0, **kwargs) -> keras.layers.Conv2D:
     return keras.layers.Conv2D(
-        filters, kernel_size, padding="same", kernel_initializer=keras.initializers.HeNormal(), name=name, **kwargs
+        filters, kernel_size, padding="same", kernel_initializer=_he_normal(gain), name=name, **kwargs
     )
 
 
@@ -55,6 +60,12 @@ class SRResNet(keras.Model):
     flexibility an SR network needs (its output is an image, not a class score), it
     couples a patch's output to its batch's statistics during training, and it costs
     memory (about 40 % in EDSR's measurement). Without BN the convolutions use biases.
+
+    ``branch_init_scale`` multiplies the initial weights of the last convolution of every
+    residual branch, of the body convolution and of the output convolution. Without BN
+    nothing keeps the sum of 16 residual branches in range at the start; EDSR (sec. 3.2)
+    scales its branches by 0.1 for the same reason. Here it is only the *initial* scale, so
+    the trained network is the plain SRResNet. Default: 0.1 without BN, 1.0 with BN.
     """
 
     input_mode = "lr"
@@ -66,10 +77,12 @@ class SRResNet(keras.Model):
         filters: int = 64,
         batch_norm: bool = True,
         channels: int = 3,
+        branch_init_scale: float | None = None,
         name: str = "srresnet",
         **kwargs,
     ) -> None:
         factors = upsampling_factors(scale)
+        gain = float(branch_init_scale if branch_init_scale is not None else (1.0 if batch_norm else 0.1))
 
         def normalised(x, name: str):
             # BN's beta replaces the conv bias, so the conv needs none.
@@ -82,9 +95,9 @@ class SRResNet(keras.Model):
             skip = x
             x = _conv(filters, 3, f"block_{b}_conv_1", use_bias=not batch_norm)(x)
             x = prelu(f"block_{b}_prelu")(normalised(x, f"block_{b}_bn_1"))
-            x = _conv(filters, 3, f"block_{b}_conv_2", use_bias=not batch_norm)(x)
+            x = _conv(filters, 3, f"block_{b}_conv_2", gain, use_bias=not batch_norm)(x)
             x = keras.layers.Add(name=f"block_{b}_add")([skip, normalised(x, f"block_{b}_bn_2")])
-        x = normalised(_conv(filters, 3, "body_conv", use_bias=not batch_norm)(x), "body_bn")
+        x = normalised(_conv(filters, 3, "body_conv", gain, use_bias=not batch_norm)(x), "body_bn")
         x = keras.layers.Add(name="global_skip")([features, x])
         for k, factor in enumerate(factors, start=1):
             x = keras.layers.Conv2D(
@@ -95,10 +108,13 @@ class SRResNet(keras.Model):
                 name=f"upsample_{k}_conv",
             )(x)
             x = prelu(f"upsample_{k}_prelu")(PixelShuffle(factor, name=f"upsample_{k}_shuffle")(x))
-        outputs = keras.layers.Conv2D(channels, 9, padding="same", name="tail_conv")(x)
+        outputs = keras.layers.Conv2D(
+            channels, 9, padding="same", kernel_initializer=_he_normal(gain), name="tail_conv"
+        )(x)
         super().__init__(inputs=inputs, outputs=outputs, name=name, **kwargs)
         self.scale, self.num_blocks, self.filters = int(scale), int(num_blocks), int(filters)
         self.batch_norm, self.channels = bool(batch_norm), int(channels)
+        self.branch_init_scale = gain
 
     def get_config(self) -> dict:
         return {
@@ -107,6 +123,7 @@ class SRResNet(keras.Model):
             "filters": self.filters,
             "batch_norm": self.batch_norm,
             "channels": self.channels,
+            "branch_init_scale": self.branch_init_scale,
             "name": self.name,
         }
 
