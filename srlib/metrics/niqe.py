@@ -39,7 +39,10 @@ image's original, blurred and bicubic-x4 versions the same way on the Set14
 images tests/test_niqe.py checks; over all of Set14 x {original,
 bicubic x4, blur} the two agree with Spearman 0.82, and near-ties can flip
 (pepper original vs blur; ppt3 and face, bicubic vs blur). To compare with
-published numbers, pass the official file: ``niqe(img, pristine=path_to_npz)``.
+published numbers, pass the official model: ``srlib niqe-official`` (or
+``srlib.data.niqe_official.official_niqe_pristine()``) downloads the authors'
+release, checks the parameters' SHA-256 and prints the path of an ``.npz`` for
+``niqe(img, pristine=path)``; an ``.npz`` you converted yourself works as well.
 """
 
 from __future__ import annotations

@@ -89,12 +89,26 @@ def cmd_upscale(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from srlib.train.bench import bench_report, run_bench
+    if args.upscale is not None:
+        from srlib.train.upscale_bench import parse_model_list, run_upscale_bench, upscale_bench_report
 
-    result = run_bench(args.model, args.scale, batch_size=args.batch_size, steps=args.steps)
-    print(bench_report(result))
+        models = parse_model_list(args.upscale)
+        result = run_upscale_bench(models, size=args.size, tile=args.tile, repeats=args.repeats)
+        print(upscale_bench_report(result))
+    else:
+        from srlib.train.bench import bench_report, run_bench
+
+        result = run_bench(args.model, args.scale, batch_size=args.batch_size, steps=args.steps)
+        print(bench_report(result))
     if args.json:
         print(json.dumps(result))
+    return 0
+
+
+def cmd_niqe_official(args: argparse.Namespace) -> int:
+    from srlib.data.niqe_official import OFFICIAL_NIQE_URL, official_niqe_pristine
+
+    print(official_niqe_pristine(args.url or OFFICIAL_NIQE_URL, force=args.force, progress=not args.quiet))
     return 0
 
 
@@ -124,13 +138,34 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("--self-ensemble", action="store_true", help="average the 8 flips/rotations (8x slower, slightly better)")
     up.set_defaults(func=cmd_upscale)
 
-    bench = sub.add_parser("bench", help="ms per training step: our default configuration vs plain eager Keras")
+    bench = sub.add_parser(
+        "bench", help="ms per training step vs plain eager Keras; with --upscale, inference MP/s and peak memory"
+    )
     bench.add_argument("--model", default="fsrcnn", help="fsrcnn, fsrcnn-s, srcnn, espcn or srresnet")
     bench.add_argument("--scale", type=int, default=3)
     bench.add_argument("--batch-size", type=int, default=128)
     bench.add_argument("--steps", type=int, default=50, help="timed steps per configuration (after a warm-up)")
+    bench.add_argument(
+        "--upscale",
+        nargs="?",
+        const="default",
+        metavar="MODEL:SCALE,...",
+        help="time srlib.upscale instead: output MP/s and peak memory, tiled and untiled "
+        "(default: fsrcnn:3,espcn:3,srresnet:4)",
+    )
+    bench.add_argument("--size", type=int, default=256, help="--upscale: side of the random LR image (default 256)")
+    bench.add_argument("--tile", type=int, default=128, help="--upscale: LR tile side of the tiled runs (default 128)")
+    bench.add_argument("--repeats", type=int, default=2, help="--upscale: timed runs per configuration (default 2)")
     bench.add_argument("--json", action="store_true", help="print one JSON object with the figures as the last line")
     bench.set_defaults(func=cmd_bench)
+
+    niqe = sub.add_parser(
+        "niqe-official", help="download the authors' NIQE pristine model, check it, print the path of its .npz"
+    )
+    niqe.add_argument("--url", default=None, help="where to get niqe_release.zip (default: the LIVE lab's release)")
+    niqe.add_argument("--force", action="store_true", help="download again even if a checked copy is cached")
+    niqe.add_argument("--quiet", action="store_true", help="no progress bar")
+    niqe.set_defaults(func=cmd_niqe_official)
 
     from srlib.data.commands import add_data_commands
     from srlib.ui.doctor import add_doctor_command
