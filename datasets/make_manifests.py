@@ -36,6 +36,33 @@ MIRROR_NOTE = (
     "images are the ones the course measured."
 )
 
+
+def _div2k_spec(
+    split: str, role: str, aliases: list[str], description: str, size: int, sha256: str, numbers: range
+) -> dict:
+    """One DIV2K split (HR only): the two splits differ in name, role, archive and image numbers."""
+    return {
+        "name": f"DIV2K-{split}",
+        "aliases": aliases,
+        "role": role,
+        "description": description,
+        "citation": (
+            "E. Agustsson, R. Timofte. NTIRE 2017 Challenge on Single Image Super-Resolution: Dataset and Study. "
+            "CVPR Workshops 2017."
+        ),
+        "homepage": "https://data.vision.ee.ethz.ch/cvl/DIV2K/",
+        "licence": "Released by the NTIRE organisers for academic research; read the terms on the DIV2K page.",
+        "sources": [
+            {"url": f"https://data.vision.ee.ethz.ch/cvl/DIV2K/DIV2K_{split}_HR.zip", "format": "zip",
+             "folder": f"DIV2K_{split}_HR", "size": size, "sha256": sha256, "verified_here": False,
+             "note": "Official ETH Zurich archive. Size and sha256 as published in tensorflow/datasets "
+                     "(url_checksums/div2k.txt); not downloaded by the maintainers."},
+        ],
+        "names": [f"{i:04d}" for i in numbers],
+        "notes": "Pixel checksums are not yet recorded; the archive sha256 is the integrity check.",
+    }
+
+
 # The facts, typed in once. "measure": folder name under --root whose images give names and checksums.
 SPECS: list[dict] = [
     {
@@ -153,48 +180,16 @@ SPECS: list[dict] = [
                  "local=... (it is checked against the pixel checksums below).",
         "measure": "General-100",
     },
-    {
-        "name": "DIV2K-train",
-        "aliases": ["div2k", "div2k_train", "div2k-train-hr"],
-        "role": "training",
-        "description": "800 2K-resolution training images of the NTIRE 2017 challenge (HR only).",
-        "citation": (
-            "E. Agustsson, R. Timofte. NTIRE 2017 Challenge on Single Image Super-Resolution: Dataset and Study. "
-            "CVPR Workshops 2017."
-        ),
-        "homepage": "https://data.vision.ee.ethz.ch/cvl/DIV2K/",
-        "licence": "Released by the NTIRE organisers for academic research; read the terms on the DIV2K page.",
-        "sources": [
-            {"url": "https://data.vision.ee.ethz.ch/cvl/DIV2K/DIV2K_train_HR.zip", "format": "zip",
-             "folder": "DIV2K_train_HR", "size": 3530603713,
-             "sha256": "9d0b9c463f6e35b6c62cc6a930ee2224f670b34c1df841a57670f9acf0f6c335", "verified_here": False,
-             "note": "Official ETH Zurich archive. Size and sha256 as published in tensorflow/datasets "
-                     "(url_checksums/div2k.txt); not downloaded by the maintainers."},
-        ],
-        "names": [f"{i:04d}" for i in range(1, 801)],
-        "notes": "Pixel checksums are not yet recorded; the archive sha256 is the integrity check.",
-    },
-    {
-        "name": "DIV2K-valid",
-        "aliases": ["div2k_valid", "div2k-val", "div2k-valid-hr"],
-        "role": "evaluation",
-        "description": "100 2K-resolution validation images of the NTIRE 2017 challenge (HR only).",
-        "citation": (
-            "E. Agustsson, R. Timofte. NTIRE 2017 Challenge on Single Image Super-Resolution: Dataset and Study. "
-            "CVPR Workshops 2017."
-        ),
-        "homepage": "https://data.vision.ee.ethz.ch/cvl/DIV2K/",
-        "licence": "Released by the NTIRE organisers for academic research; read the terms on the DIV2K page.",
-        "sources": [
-            {"url": "https://data.vision.ee.ethz.ch/cvl/DIV2K/DIV2K_valid_HR.zip", "format": "zip",
-             "folder": "DIV2K_valid_HR", "size": 448993893,
-             "sha256": "20dd31fd84d777bc1cf5d6b7654a3f569c0aec74458ae094122ad1d0489900fc", "verified_here": False,
-             "note": "Official ETH Zurich archive. Size and sha256 as published in tensorflow/datasets "
-                     "(url_checksums/div2k.txt); not downloaded by the maintainers."},
-        ],
-        "names": [f"{i:04d}" for i in range(801, 901)],
-        "notes": "Pixel checksums are not yet recorded; the archive sha256 is the integrity check.",
-    },
+    _div2k_spec(
+        "train", "training", ["div2k", "div2k_train", "div2k-train-hr"],
+        "800 2K-resolution training images of the NTIRE 2017 challenge (HR only).",
+        3530603713, "9d0b9c463f6e35b6c62cc6a930ee2224f670b34c1df841a57670f9acf0f6c335", range(1, 801),
+    ),
+    _div2k_spec(
+        "valid", "evaluation", ["div2k_valid", "div2k-val", "div2k-valid-hr"],
+        "100 2K-resolution validation images of the NTIRE 2017 challenge (HR only).",
+        448993893, "20dd31fd84d777bc1cf5d6b7654a3f569c0aec74458ae094122ad1d0489900fc", range(801, 901),
+    ),
     {
         "name": "photos",
         "aliases": ["skimage", "demo"],
