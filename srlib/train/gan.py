@@ -40,10 +40,28 @@ import numpy as np
 
 from srlib.errors import SRLibError
 
-__all__ = ["GENERATOR_MODEL_NAME", "GANTrainer", "prefers_xla", "train_gan"]
+__all__ = ["GENERATOR_MODEL_NAME", "GANTrainer", "gan_loss_label", "prefers_xla", "train_gan"]
 
 GENERATOR_MODEL_NAME = "generator.keras"
 _METRICS = ("loss", "content", "adversarial", "d_loss", "d_real", "d_fake")
+_CONTENT_LABELS = {"mse": "MSE", "vgg22": "VGG22", "vgg54": "VGG54", "dfeat": "D-feature matching"}
+
+
+def gan_loss_label(content: str, adv_weight: float, relativistic: bool = False) -> str:
+    """The generator's loss in words, eq. 3: e.g. ``"VGG54 + 0.001 x adversarial"``."""
+    adversarial = "relativistic adversarial" if relativistic else "adversarial"
+    return f"{_CONTENT_LABELS.get(content, content)} + {adv_weight:g} x {adversarial}"
+
+
+def _accepts(method: Callable, keyword: str) -> bool:
+    """Whether a progress method takes ``keyword`` (LiveProgress does; PlainProgress's minimal methods do not)."""
+    import inspect
+
+    try:
+        parameters = inspect.signature(method).parameters
+    except (TypeError, ValueError):
+        return False
+    return keyword in parameters or any(p.kind is p.VAR_KEYWORD for p in parameters.values())
 
 
 class _Pair:
@@ -278,7 +296,10 @@ def train_gan(
     checkpoint is written, and the means since the previous one, with PSNR/SSIM on
     ``val_images`` if given, are added to ``history`` and reported to ``progress``
     (default: a few plain lines; ``srlib.ui.progress.LiveProgress()`` in a notebook)
-    and to each ``callbacks`` function as ``(step, record)``. Divergence handling: see
+    and to each ``callbacks`` function as ``(step, record)``. A progress object whose
+    ``start`` takes ``loss_label`` gets the loss in words (:func:`gan_loss_label`), and
+    one whose ``update`` takes ``logs`` gets every log record (LiveProgress draws
+    D(real) and D(fake) from them). Divergence handling: see
     the module docstring. ``run_dir/generator.keras`` holds the final generator.
     ``allow_untrained_vgg`` / ``vgg_weights``: see :class:`GANTrainer` (smoke runs only).
 
@@ -345,10 +366,11 @@ def train_gan(
 
         # The baseline the curve is read against, measured once per run as the engine does.
         meta["bicubic_psnr"] = evaluate_y(lambda lr: imresize(lr, scale), val_pairs, scale)["psnr"]
-    progress.start(
-        steps, resumed_from, meta["history"], title=f"SRGAN ({trainer.content}) x{scale}",
-        baseline_psnr=meta.get("bicubic_psnr"),
-    )  # fmt: skip
+    start_details = {"baseline_psnr": meta.get("bicubic_psnr")}
+    if _accepts(progress.start, "loss_label"):  # the live figure names the loss on its axis
+        start_details["loss_label"] = gan_loss_label(trainer.content, trainer.adv_weight, trainer.relativistic)
+    progress.start(steps, resumed_from, meta["history"], title=f"SRGAN ({trainer.content}) x{scale}", **start_details)
+    log_details = _accepts(progress.update, "logs")  # the live figure draws D(real)/D(fake) at every log
 
     def roll_back(step: int, reason: str) -> tuple[int, Any]:
         """Restore the last checkpoint with a smaller learning rate; returns its step and a data iterator there."""
@@ -404,7 +426,10 @@ def train_gan(
                 interval = []
                 continue
             _append(meta["log"], {"step": step, **logs})
-            progress.update(step, logs["loss"])
+            if log_details:
+                progress.update(step, logs["loss"], logs=logs)
+            else:
+                progress.update(step, logs["loss"])
         if step % checkpoint_every == 0 or step == steps:
             record, sample = _means(interval), None
             interval = []

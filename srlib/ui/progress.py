@@ -5,6 +5,13 @@
 update): the training loss, the validation PSNR with the bicubic baseline when
 given, and a validation crop — bicubic, current SR, HR. Without an IPython kernel
 (a script, the CLI) it prints the same few plain lines as ``PlainProgress``.
+
+``train_gan(..., progress=LiveProgress())`` (SRGAN, Ledig et al. 2017, sec. 3.2) adds a
+panel with the discriminator's mean outputs D(real) = D(HR) and D(fake) = D(SR): near
+0.5 both, the two networks are balanced; D(real) -> 1 and D(fake) -> 0, the
+discriminator has won and the generator's adversarial gradient fades. Its plain lines
+print them as ``D(real)`` and ``D(fake)``. The loss axis names the loss in use
+(``loss_label``, which ``train_gan`` gives, e.g. "MSE + 0.001 x adversarial").
 """
 
 from __future__ import annotations
@@ -17,6 +24,10 @@ import numpy as np
 from srlib.train.callbacks import PlainProgress
 
 __all__ = ["LiveProgress", "in_notebook", "learning_curve_figure"]
+
+DEFAULT_LOSS_LABEL = "MSE"  # the supervised engine's loss
+# How the plain lines name the discriminator's outputs (the records call them d_real/d_fake).
+_DISPLAY_NAMES = {"d_real": "D(real)", "d_fake": "D(fake)"}
 
 
 def in_notebook() -> bool:
@@ -39,20 +50,27 @@ def learning_curve_figure(
     baseline_psnr: float | None = None,
     running: list[tuple[int, float]] | None = None,
     title: str = "",
+    *,
+    loss_label: str = DEFAULT_LOSS_LABEL,
+    discriminator: list[tuple[int, float, float]] | None = None,
 ):
-    """The figure LiveProgress draws: loss and validation PSNR against steps, and the sample crop."""
+    """The figure LiveProgress draws: loss and validation PSNR against steps, and the sample crop.
+
+    ``discriminator``: ``(step, D(real), D(fake))`` points of a GAN run; when given, a
+    panel between the PSNR curve and the sample shows them (axes: loss, PSNR, D, sample).
+    """
     from matplotlib.figure import Figure
 
-    columns = 3 if sample else 2
-    figure = Figure(figsize=(3.6 * columns, 2.8), layout="constrained")
-    axes = figure.subplots(1, columns)
+    panels = ["loss", "psnr"] + (["discriminator"] if discriminator else []) + (["sample"] if sample else [])
+    figure = Figure(figsize=((3.6 if len(panels) < 4 else 3.2) * len(panels), 2.8), layout="constrained")
+    axes = dict(zip(panels, np.atleast_1d(figure.subplots(1, len(panels)))))
     steps = history.get("step", [])
-    loss_ax, psnr_ax = axes[0], axes[1]
+    loss_ax, psnr_ax = axes["loss"], axes["psnr"]
     if running:
         loss_ax.plot(*zip(*running), color="0.7", lw=1, label="running")
     if steps and history.get("loss"):
         loss_ax.plot(steps, history["loss"], "o-", ms=3, label="epoch mean")
-    loss_ax.set(xlabel="step", ylabel="training loss (MSE)", yscale="log")
+    loss_ax.set(xlabel="step", ylabel=f"training loss ({loss_label})", yscale="log")
     if running or steps:
         loss_ax.legend(fontsize=7)
     if steps and history.get("val_psnr"):
@@ -61,11 +79,19 @@ def learning_curve_figure(
         psnr_ax.axhline(baseline_psnr, color="0.5", ls="--", lw=1, label=f"bicubic {baseline_psnr:.2f} dB")
         psnr_ax.legend(fontsize=7)
     psnr_ax.set(xlabel="step", ylabel="validation PSNR (dB, Y)")
+    if discriminator:
+        d_ax = axes["discriminator"]
+        d_steps, d_real, d_fake = zip(*discriminator)
+        d_ax.plot(d_steps, d_real, ".-", ms=3, color="C2", label="D(real) = mean D(HR)")
+        d_ax.plot(d_steps, d_fake, ".-", ms=3, color="C3", label="D(fake) = mean D(SR)")
+        d_ax.axhline(0.5, color="0.5", ls=":", lw=1)  # where neither network is ahead
+        d_ax.set(xlabel="step", ylabel="discriminator output", ylim=(-0.02, 1.02))
+        d_ax.legend(fontsize=7)
     if sample:
         strip = np.concatenate([_crop_for_display(sample[k]) for k in ("bicubic", "sr", "hr")], axis=1)
-        axes[2].imshow(strip, interpolation="nearest")
-        axes[2].set_title("bicubic | SR | HR", fontsize=8)
-        axes[2].set_axis_off()
+        axes["sample"].imshow(strip, interpolation="nearest")
+        axes["sample"].set_title("bicubic | SR | HR", fontsize=8)
+        axes["sample"].set_axis_off()
     if title:
         figure.suptitle(title, fontsize=9)
     return figure
@@ -77,14 +103,27 @@ class LiveProgress(PlainProgress):
     ``baseline_psnr``: the bicubic PSNR on the validation set, drawn as a dashed line
     (by default the one the engine measures at the start).
     ``min_interval``: seconds between redraws of the running loss (validation always redraws).
+    ``loss_label``: what the training loss is, for the loss axis (default: the label the
+    trainer gives at ``start``, else "MSE"). ``stream``: where headless lines go (stdout).
     """
 
-    def __init__(self, baseline_psnr: float | None = None, min_interval: float = 2.0, lines: int = 8, live: bool | None = None):
-        super().__init__(lines=lines)
+    def __init__(
+        self,
+        baseline_psnr: float | None = None,
+        min_interval: float = 2.0,
+        lines: int = 8,
+        live: bool | None = None,
+        loss_label: str | None = None,
+        stream=None,
+    ):
+        super().__init__(lines=lines, stream=stream)
         self.baseline_psnr = baseline_psnr
         self.min_interval = float(min_interval)
         self.live = in_notebook() if live is None else bool(live)
+        self.loss_label = loss_label
         self.running: list[tuple[int, float]] = []
+        # (step, D(real), D(fake)) at every log of a GAN run (train_gan passes its log records to update).
+        self.running_discriminator: list[tuple[int, float, float]] = []
         self.sample: dict[str, np.ndarray] | None = None
         self._handle = None
         self._last_draw = 0.0
@@ -97,10 +136,13 @@ class LiveProgress(PlainProgress):
         history: dict[str, list],
         title: str = "",
         baseline_psnr: float | None = None,
+        loss_label: str | None = None,
     ) -> None:
         self._title = title
         if self.baseline_psnr is None:
             self.baseline_psnr = baseline_psnr
+        if self.loss_label is None:
+            self.loss_label = loss_label
         if not self.live:
             super().start(total_steps, initial_step, history, title, baseline_psnr=self.baseline_psnr)
             return
@@ -108,8 +150,11 @@ class LiveProgress(PlainProgress):
         self.history = {k: list(v) for k, v in history.items()}
         self._draw(force=True)
 
-    def update(self, step: int, loss: float) -> None:
+    def update(self, step: int, loss: float, logs: dict[str, float] | None = None) -> None:
+        """The running loss; ``logs`` (a GAN log record) may add D(real) and D(fake)."""
         self.running.append((int(step), float(loss)))
+        if logs and "d_real" in logs and "d_fake" in logs:
+            self.running_discriminator.append((int(step), float(logs["d_real"]), float(logs["d_fake"])))
         if self.live:
             self._draw()
 
@@ -117,7 +162,7 @@ class LiveProgress(PlainProgress):
         if sample is not None:
             self.sample = sample
         if not self.live:
-            super().validation(step, logs, sample)
+            self._plain_validation(step, logs)
             return
         for key, value in logs.items():
             self.history.setdefault(key, []).append(value)
@@ -131,10 +176,38 @@ class LiveProgress(PlainProgress):
         self.history = {k: list(v) for k, v in summary.get("history", self.history).items()}
         self._draw(force=True)
 
+    def discriminator_points(self) -> list[tuple[int, float, float]]:
+        """``(step, D(real), D(fake))``: every log when the trainer passed them, else every checkpoint record."""
+        if self.running_discriminator:
+            return list(self.running_discriminator)
+        steps, real, fake = (self.history.get(k, []) for k in ("step", "d_real", "d_fake"))
+        return list(zip(steps, real, fake)) if len(steps) == len(real) == len(fake) else []
+
     def figure(self):
         """The current figure (also what a headless run can save or show at the end)."""
         status = f"{self._title}  step {self.history.get('step', [0])[-1] if self.history.get('step') else 0}"
-        return learning_curve_figure(self.history, self.sample, self.baseline_psnr, self.running, status.strip())
+        return learning_curve_figure(
+            self.history,
+            self.sample,
+            self.baseline_psnr,
+            self.running,
+            status.strip(),
+            loss_label=self.loss_label or DEFAULT_LOSS_LABEL,
+            discriminator=self.discriminator_points(),
+        )
+
+    def _plain_validation(self, step: int, logs: dict[str, float]) -> None:
+        """PlainProgress's line, with the discriminator's outputs named D(real) and D(fake)."""
+        for key, value in logs.items():
+            self.history.setdefault(key, []).append(value)
+        if "step" not in logs:  # keep the history's steps, so figure() can draw a headless run at the end
+            self.history.setdefault("step", []).append(step)
+        if step >= self._next_line or step >= self.total_steps:
+            self._next_line = step + self._every
+            parts = [f"step {step}/{self.total_steps}"]
+            parts += [f"{_DISPLAY_NAMES.get(k, k)} {v:.4g}" for k, v in logs.items() if k != "step"]
+            parts.append(f"{time.perf_counter() - self._t0:.0f} s")
+            self._print("  ".join(parts))
 
     def _draw(self, force: bool = False) -> None:
         now = time.perf_counter()
