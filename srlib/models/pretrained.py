@@ -22,7 +22,7 @@ from srlib.errors import SRLibError
 __all__ = ["MODEL_NAMES", "WEIGHTS_DIR", "build_model", "load_model", "pretrained", "pretrained_info", "upscaler_for"]
 
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
-MODEL_NAMES = ("fsrcnn", "fsrcnn-s", "srcnn", "srcnn-9-1-5", "srcnn-9-5-5", "espcn", "srresnet")
+MODEL_NAMES = ("fsrcnn", "fsrcnn-s", "srcnn", "srcnn-9-1-5", "srcnn-9-5-5", "espcn", "srresnet", "srgan")
 ARCHITECTURE_MODULES = tuple(
     f"srlib.models.{name}" for name in ("srcnn", "fsrcnn", "pixel_shuffle", "espcn", "srresnet")
 )
@@ -30,7 +30,10 @@ ARCHITECTURE_MODULES = tuple(
 
 def build_model(name: str, scale: int, channels: int = 1, **kwargs: Any):
     """A freshly initialised model by course name: ``fsrcnn``, ``fsrcnn-s``, ``srcnn`` (= 9-5-5), ``srcnn-9-1-5``,
-    ``espcn`` (Y) or ``srresnet`` (RGB: ``channels`` does not apply)."""
+    ``espcn`` (Y), ``srresnet`` or ``srgan`` (RGB: ``channels`` does not apply).
+
+    ``srgan`` is SRGAN's generator: an SRResNet (Ledig et al. 2017, sec. 2.2), here without batch
+    norm (``batch_norm=False`` unless given) like the shipped SRResNet it is fine-tuned from."""
     key = str(name).strip().lower()
     if key == "fsrcnn":
         from srlib.models.fsrcnn import FSRCNN
@@ -52,6 +55,10 @@ def build_model(name: str, scale: int, channels: int = 1, **kwargs: Any):
         from srlib.models.srresnet import SRResNet
 
         return SRResNet(scale, **kwargs)
+    if key == "srgan":
+        from srlib.models.srresnet import SRResNet
+
+        return SRResNet(scale, **{"batch_norm": False, **kwargs})
     raise SRLibError(f"unknown model {name!r} — use one of {', '.join(MODEL_NAMES)}")
 
 
@@ -78,7 +85,9 @@ def _weights_file(name: str, scale: int) -> Path:
 
 
 def pretrained(name: str, scale: int):
-    """The shipped pretrained model ``name`` (``"fsrcnn"``, ``"srcnn"``) for ``scale``, loaded offline."""
+    """The shipped pretrained model ``name`` (``"fsrcnn"``, ``"srcnn"``, ``"srresnet"``, ``"srgan"``) for ``scale``, loaded offline.
+
+    ``"srgan"`` is an SRResNet generator (same class as ``"srresnet"``) fine-tuned adversarially."""
     key = "srcnn-9-5-5" if str(name).strip().lower() == "srcnn" else str(name).strip().lower()
     path = _weights_file(key, scale)
     if not path.is_file():

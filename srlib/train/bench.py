@@ -26,11 +26,11 @@ def bench_patch_shapes(model_name: str, scale: int, lr_patch: int = 11) -> tuple
     hr_patch = lr_patch * scale
     if model_name.startswith(("fsrcnn", "espcn")):
         return (lr_patch, lr_patch, 1), (hr_patch, hr_patch, 1)
-    if model_name == "srresnet":
+    if model_name in ("srresnet", "srgan"):  # SRGAN's generator is an SRResNet
         return (lr_patch, lr_patch, 3), (hr_patch, hr_patch, 3)
     if model_name.startswith("srcnn"):
         return (hr_patch, hr_patch, 1), (hr_patch, hr_patch, 1)
-    raise SRLibError(f"bench: unknown model {model_name!r} — use fsrcnn, fsrcnn-s, srcnn, espcn or srresnet")
+    raise SRLibError(f"bench: unknown model {model_name!r} — use fsrcnn, fsrcnn-s, srcnn, espcn, srresnet or srgan")
 
 
 def _time_fit(model, dataset, steps: int, warmup: int) -> float:
