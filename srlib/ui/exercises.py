@@ -77,7 +77,8 @@ class Exercise:
 _REGISTRY: dict[str, Exercise] = {}
 # Chapter prefix -> module defining that chapter's exercises (imported on first use).
 CHAPTER_MODULES = {"00": "srlib.ui.exercises_ch00", "01": "srlib.ui.exercises_ch01", "02": "srlib.ui.exercises_ch02",
-                   "03": "srlib.ui.exercises_ch03", "04": "srlib.ui.exercises_ch04"}
+                   "03": "srlib.ui.exercises_ch03", "04": "srlib.ui.exercises_ch04",
+                   "05": "srlib.ui.exercises_ch05"}
 
 
 def register(exercise: Exercise) -> Exercise:
