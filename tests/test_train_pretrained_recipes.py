@@ -1,0 +1,120 @@
+"""scripts/train_pretrained.py: every model's recipe, and a tiny real SRGAN fine-tune, export and resume."""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def script():
+    spec = importlib.util.spec_from_file_location("train_pretrained", REPO / "scripts" / "train_pretrained.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def recipe(script, *argv):
+    return script._recipe(script.parse_args(["--run-dir", "unused", *argv]))
+
+
+def test_supervised_recipes_keep_their_numbers(script):
+    fsrcnn = recipe(script, "--model", "fsrcnn")
+    assert (fsrcnn["scale"], fsrcnn["patch_size"], fsrcnn["batch_size"], fsrcnn["steps"]) == (3, 72, 32, 200_000)
+    assert fsrcnn["lr_multipliers"] == {"deconvolution": 0.1} and fsrcnn["learning_rate"] == 1e-3
+    srcnn = recipe(script, "--model", "srcnn")
+    assert (srcnn["model"], srcnn["patch_size"], srcnn["input_mode"], srcnn["steps"]) == ("srcnn-9-5-5", 33, "bicubic", 20_000)
+    srresnet = recipe(script, "--model", "srresnet", "--scale", "4")
+    assert (srresnet["patch_size"], srresnet["batch_size"], srresnet["steps"], srresnet["steps_per_epoch"]) == (96, 16, 8_000, 500)
+    assert srresnet["model_options"] == {"batch_norm": False} and srresnet["channels"] == "rgb"
+    assert (srresnet["learning_rate"], srresnet["final_learning_rate"], srresnet["jit_compile"]) == (4e-4, 4e-6, False)
+    assert "content" not in srresnet and "discriminator" not in srresnet
+
+
+def test_espcn_recipe(script):
+    espcn = recipe(script, "--model", "espcn")
+    assert (espcn["model"], espcn["scale"], espcn.get("channels", "y")) == ("espcn", 3, "y")
+    assert (espcn["patch_size"], espcn["batch_size"], espcn["steps"]) == (72, 32, 40_000)
+    assert (espcn["learning_rate"], espcn["final_learning_rate"], espcn["threads"]) == (1e-3, 1e-5, 1)
+
+
+def test_srgan_recipe_and_its_options(script):
+    srgan = recipe(script, "--model", "srgan")
+    assert (srgan["scale"], srgan["patch_size"], srgan["batch_size"], srgan["channels"]) == (4, 96, 16, "rgb")
+    assert (srgan["content"], srgan["adv_weight"], srgan["relativistic"]) == ("mse", 1e-3, False)
+    assert (srgan["learning_rate"], srgan["final_learning_rate"], srgan["jit_compile"]) == (1e-4, 1e-5, False)
+    assert srgan["init_from"] == "srlib/models/weights/srresnet_x4.keras"
+    assert srgan["discriminator"] == {"class": "SRGANDiscriminator", "patch_size": 96}
+    assert srgan["steps_per_epoch"] % srgan["log_every"] == 0
+    assert "1e-05 from step 10000" in srgan["optimizer"]
+    changed = recipe(script, "--model", "srgan", "--content", "dfeat", "--adv-weight", "5e-3", "--relativistic",
+                     "--steps-per-epoch", "20", "--lr-patch", "16")  # fmt: skip
+    assert (changed["content"], changed["adv_weight"], changed["relativistic"]) == ("dfeat", 5e-3, True)
+    assert changed["log_every"] == 10 and changed["patch_size"] == 64
+    assert script._srgan_flags(changed) == " --content dfeat --adv-weight 0.005 --steps-per-epoch 20 --lr-patch 16 --relativistic"
+    from srlib.errors import SRLibError
+
+    with pytest.raises(SRLibError, match="--init-from"):
+        recipe(script, "--model", "srgan", "--transfer-from", "x.keras")
+
+
+def test_tiny_srgan_fine_tune_exports_and_resumes(script, tmp_path):
+    pytest.importorskip("tensorflow")
+    import keras
+
+    from srlib.models.discriminator import SRGANDiscriminator
+    from srlib.models.srresnet import SRResNet
+    from srlib.train.callbacks import PlainProgress
+    from synthetic import generated_images
+
+    keras.utils.set_random_seed(2)
+    start = SRResNet(4, num_blocks=1, filters=8, batch_norm=False)
+    init = tmp_path / "srresnet_x4.keras"
+    start.save(init)
+    run_dir = tmp_path / "run"
+    argv = ["--model", "srgan", "--run-dir", str(run_dir), "--init-from", str(init), "--steps", "2",
+            "--steps-per-epoch", "2", "--lr-patch", "8", "--batch-size", "2"]  # fmt: skip
+    images = generated_images(count=2, size=48)
+    val = [("val", generated_images(count=1, size=40)[0])]
+
+    def train(args):
+        keras.utils.set_random_seed(2)
+        return script.srgan_run(
+            args, hr_images=images, val_images=val, progress=PlainProgress(stream=io.StringIO()),
+            discriminator=SRGANDiscriminator(patch_size=32, filters=8, dense_units=16),
+        )  # fmt: skip
+
+    summary = train(script.parse_args(argv))
+    assert summary["step"] == 2 and summary["resumed_from"] == 0 and not summary["jit_compile"]
+    assert np.all(np.isfinite(summary["log"]["d_real"]))
+
+    # NIQE needs two 96x96 blocks after the 4-pixel shave: 208-pixel evaluation images.
+    eval_sets = {"Set5": [("a", generated_images(count=1, size=208)[0])]}
+    record = script.export_srgan(script.parse_args([*argv, "--export"]), eval_sets=eval_sets, weights_dir=tmp_path / "w")
+    saved = json.loads((tmp_path / "w" / "srgan_x4.json").read_text())
+    assert saved == json.loads(json.dumps(record))
+    assert saved["weights"] == "srgan_x4.keras" and saved["steps_done"] == 2 and saved["recipe"]["content"] == "mse"
+    for who in (saved["measured"], saved["bicubic"], saved["srresnet_start"]):
+        assert set(who["Set5"]) == {"psnr", "ssim", "niqe", "seconds"} and np.isfinite(who["Set5"]["niqe"])
+    assert [point[0] for point in saved["d_curve"]] == [2] and "--init-from" in saved["resume"]
+    from srlib.models import load_model
+
+    exported = load_model(tmp_path / "w" / "srgan_x4.keras")
+    assert isinstance(exported, SRResNet) and exported.scale == 4
+    generator = keras.models.load_model(run_dir / "generator.keras")
+    for a, b in zip(exported.get_weights(), generator.get_weights()):
+        np.testing.assert_array_equal(a, b)
+
+    # The same command with more steps continues the run; recipe.json keeps one line per session.
+    argv[argv.index("--steps") + 1] = "4"
+    resumed = train(script.parse_args(argv))
+    assert resumed["resumed_from"] == 2 and resumed["step"] == 4
+    sessions = json.loads((run_dir / "recipe.json").read_text())["sessions"]
+    assert [(s["from_step"], s["to_step"]) for s in sessions] == [(0, 2), (2, 4)]
