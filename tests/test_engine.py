@@ -3,12 +3,6 @@
 from __future__ import annotations
 
 import io
-import os
-import signal
-import subprocess
-import sys
-import time
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -21,11 +15,8 @@ from srlib.train.callbacks import PlainProgress  # noqa: E402
 from srlib.train.checkpoint import load_state  # noqa: E402
 from srlib.train.engine import train  # noqa: E402
 from srlib.train.optimizers import LayerRateAdam  # noqa: E402
+from kill_resume import CHILD_PRELUDE, kill_and_resume  # noqa: E402
 from synthetic import SOURCE, generated_images  # noqa: E402
-
-REPO = Path(__file__).resolve().parents[1]
-
-IMAGES_CODE = SOURCE  # pasted into the child script below
 
 
 def tiny_data(scale=2, patch_size=8, batch_size=4, nan_from=None):
@@ -53,20 +44,14 @@ def quiet():
 
 
 CHILD = (
-    """
-import sys, time
-import numpy as np
-import tensorflow as tf
-tf.config.threading.set_intra_op_parallelism_threads(1)
-tf.config.threading.set_inter_op_parallelism_threads(1)
-import keras
+    CHILD_PRELUDE
+    + """
 from srlib.data.pipeline import training_dataset
 from srlib.models import FSRCNN
 from srlib.train.engine import seed_everything, train
     """
-    + IMAGES_CODE
+    + SOURCE
     + """
-run_dir, pause = sys.argv[1], float(sys.argv[2])
 images = generated_images()
 
 def data(start_step=0):
@@ -87,44 +72,10 @@ train(model, data, steps=30, scale=2, run_dir=run_dir, val_images=images[:1], le
 )
 
 
-def _child(script: Path, run_dir: Path, pause: float) -> subprocess.Popen:
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
-    return subprocess.Popen(
-        [sys.executable, str(script), str(run_dir), str(pause)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env=env,
-        cwd=str(REPO),
-    )
-
-
 def test_sigkilled_run_resumes_to_the_same_weights_as_an_uninterrupted_run(tmp_path):
-    script = tmp_path / "child.py"
-    script.write_text(CHILD)
-    reference_dir, killed_dir = tmp_path / "reference", tmp_path / "killed"
-    reference = _child(script, reference_dir, 0.0)
-    victim = _child(script, killed_dir, 0.3)
-    checkpoint = killed_dir / "checkpoint.npz"
-    deadline = time.monotonic() + 120
-    while not checkpoint.exists() and victim.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.01)
-    victim.send_signal(signal.SIGKILL)
-    victim.communicate()
-    assert victim.returncode == -signal.SIGKILL
-    _, _, meta = load_state(checkpoint)
-    killed_at = meta["step"]
-    assert 0 < killed_at < 30 and killed_at % 5 == 0
-
-    output, _ = reference.communicate(timeout=120)
-    assert reference.returncode == 0, output
-    resumed = _child(script, killed_dir, 0.0)
-    output, _ = resumed.communicate(timeout=120)
-    assert resumed.returncode == 0, output
-    assert f"resuming at step {killed_at}" in output
-
+    reference_dir, killed_dir, _ = kill_and_resume(tmp_path, CHILD, pause=0.3, steps=30, checkpoint_every=5, timeout=120)
     weights_a, slots_a, meta_a = load_state(reference_dir / "checkpoint.npz")
-    weights_b, slots_b, meta_b = load_state(checkpoint)
+    weights_b, slots_b, meta_b = load_state(killed_dir / "checkpoint.npz")
     assert meta_b["step"] == 30 and meta_b["history"]["step"] == [5, 10, 15, 20, 25, 30]
     assert meta_b["history"]["loss"] == meta_a["history"]["loss"]  # same batches, same updates, in order
     for a, b in zip(weights_a + slots_a, weights_b + slots_b):

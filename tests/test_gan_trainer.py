@@ -3,11 +3,6 @@
 from __future__ import annotations
 
 import io
-import os
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -20,9 +15,8 @@ from srlib.errors import SRLibError
 from srlib.train.callbacks import PlainProgress
 from srlib.train.checkpoint import load_state, save_model
 from srlib.train.gan import train_gan
+from kill_resume import CHILD_PRELUDE, kill_and_resume
 from synthetic import SOURCE, generated_images
-
-REPO = Path(__file__).resolve().parents[1]
 
 SETUP_CODE = SOURCE + """
 
@@ -65,18 +59,12 @@ def assert_same_state(dir_a: Path, dir_b: Path) -> None:
 
 
 CHILD = (
-    """
-import sys, time
-import numpy as np
-import tensorflow as tf
-tf.config.threading.set_intra_op_parallelism_threads(1)
-tf.config.threading.set_inter_op_parallelism_threads(1)
-import keras
+    CHILD_PRELUDE
+    + """
 from srlib.train.gan import train_gan
     """
     + SETUP_CODE
     + """
-run_dir, pause = sys.argv[1], float(sys.argv[2])
 generator, discriminator = tiny_networks()
 # Gives the parent time to kill us between checkpoints; does not touch the training.
 train_gan(generator, discriminator, clean_data, steps=30, run_dir=run_dir, content="dfeat", relativistic=True,
@@ -86,50 +74,11 @@ train_gan(generator, discriminator, clean_data, steps=30, run_dir=run_dir, conte
 )
 
 
-def _child(script: Path, run_dir: Path, pause: float) -> subprocess.Popen:
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
-    return subprocess.Popen(
-        [sys.executable, str(script), str(run_dir), str(pause)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env=env,
-        cwd=str(REPO),
-    )
-
-
 def test_sigkilled_gan_run_resumes_to_the_same_state_as_an_uninterrupted_run(tmp_path):
-    script = tmp_path / "child.py"
-    script.write_text(CHILD)
-    reference_dir, killed_dir = tmp_path / "reference", tmp_path / "killed"
-    reference = _child(script, reference_dir, 0.0)
-    victim = _child(script, killed_dir, 0.5)
-    checkpoint = killed_dir / "checkpoint.npz"
-    deadline = time.monotonic() + 180
-    killed_at = 0
-    while victim.poll() is None and time.monotonic() < deadline:
-        if checkpoint.exists():
-            killed_at = load_state(checkpoint)[2]["step"]  # written atomically: always readable
-            if killed_at > 0:
-                break
-        time.sleep(0.02)
-    victim.send_signal(signal.SIGKILL)
-    victim.communicate()
-    assert victim.returncode == -signal.SIGKILL
-    _, _, meta = load_state(checkpoint)
-    killed_at = meta["step"]
-    assert 0 < killed_at < 30 and killed_at % 5 == 0
-
-    output, _ = reference.communicate(timeout=180)
-    assert reference.returncode == 0, output
-    resumed = _child(script, killed_dir, 0.0)
-    output, _ = resumed.communicate(timeout=180)
-    assert resumed.returncode == 0, output
-    assert f"resuming at step {killed_at}" in output
-
+    reference_dir, killed_dir, _ = kill_and_resume(tmp_path, CHILD, pause=0.5, steps=30, checkpoint_every=5)
     # Both networks (BN statistics too), both Adam states, the step and every logged value agree exactly.
     assert_same_state(reference_dir, killed_dir)
-    _, _, final = load_state(checkpoint)
+    _, _, final = load_state(killed_dir / "checkpoint.npz")
     assert final["step"] == 30 and final["history"]["step"] == [5, 10, 15, 20, 25, 30]
     assert (killed_dir / "generator.keras").is_file()
 
