@@ -108,7 +108,7 @@ RECIPES = {
         "steps": 8_000,
         "steps_per_epoch": 500,
     },
-    # ESPCN (Shi et al., CVPR 2016) on Y: the same patches and schedule as FSRCNN's, a longer run.
+    # ESPCN (Shi et al., CVPR 2016) on Y: the same LR patches and learning rates as FSRCNN's, 40k steps.
     "espcn": {
         "model": "espcn",
         "lr_patch": 24,
