@@ -148,6 +148,8 @@ NIQE_MODELS = ("srresnet", "srgan")  # RGB models of the perception-distortion c
 TRAIN_SETS = ("T91", "General-100")
 SEED = 0
 RECIPE_FILE = "recipe.json"
+# Issue 5's bar for the shipped SRGAN on Set14 x4: NIQE this much below our SRResNet's, PSNR at least this.
+SRGAN_MIN_NIQE_DROP, SRGAN_MIN_PSNR = 0.5, 25.5
 
 
 def _images(name: str):
@@ -418,7 +420,10 @@ def export_srgan(args, *, eval_sets=None, weights_dir: Path = WEIGHTS_DIR) -> di
         "bicubic": measured["bicubic"],
         "srresnet_start": {"weights": str(recipe["init_from"]), **measured.get("srresnet", {})},
         "val_psnr_curve": [[s, round(p, 3)] for s, p in zip(history.get("step", []), history.get("val_psnr", []))],
-        "d_curve": [[s, round(r, 4), round(f, 4)] for s, r, f in zip(log.get("step", []), log.get("d_real", []), log.get("d_fake", []))],
+        "d_curve": [
+            [s, round(r, 4), round(f, 4)]
+            for s, r, f in zip(log.get("step", []), log.get("d_real", []), log.get("d_fake", []))
+        ],
         "rollbacks": meta.get("rollbacks", []),
         "lr_factor": meta.get("lr_factor"),
         "note": args.note,
@@ -434,7 +439,7 @@ def export_srgan(args, *, eval_sets=None, weights_dir: Path = WEIGHTS_DIR) -> di
         record["issue_5_set14"] = {
             "niqe_drop_vs_srresnet": drop,
             "psnr": gan["psnr"],
-            "met": bool(drop >= 0.5 and gan["psnr"] >= 25.5),  # NIQE >= 0.5 lower, PSNR >= 25.5 dB
+            "met": bool(drop >= SRGAN_MIN_NIQE_DROP and gan["psnr"] >= SRGAN_MIN_PSNR),
         }
     target.with_suffix(".json").write_text(json.dumps(record, indent=1) + "\n")
     return record
@@ -503,7 +508,9 @@ def _niqe_record(scale: int) -> dict:
 
     metrics = ("psnr", "ssim", "niqe")
     return {
-        "bicubic": {name: _measure(bicubic_upscaler(scale), _images(name), scale, metrics) for name in ("Set5", "Set14")},
+        "bicubic": {
+            name: _measure(bicubic_upscaler(scale), _images(name), scale, metrics) for name in ("Set5", "Set14")
+        },
         "niqe_protocol": "NIQE of the SR image with scale pixels shaved, srlib's pristine model "
         "(srlib.metrics.niqe default; not the published scale)",
     }
@@ -511,7 +518,8 @@ def _niqe_record(scale: int) -> dict:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--model", choices=["fsrcnn", "srcnn", "srcnn-9-5-5", "srresnet", "espcn", "srgan"], default="fsrcnn")
+    models = ["fsrcnn", "srcnn", "srcnn-9-5-5", "srresnet", "espcn", "srgan"]
+    parser.add_argument("--model", choices=models, default="fsrcnn")
     parser.add_argument("--scale", type=int, default=None, help="upscaling factor (default 3; 4 for srgan)")
     parser.add_argument("--run-dir", required=True, help="checkpoints and logs (keep it outside the repository)")
     parser.add_argument("--steps", type=int, default=None, help="total steps (default: the recipe's)")

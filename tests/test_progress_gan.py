@@ -44,7 +44,8 @@ def test_gan_figure_has_a_discriminator_panel_and_the_given_loss_label():
     np.testing.assert_array_equal(real.get_ydata(), [0.5, 0.7, 0.8])
     np.testing.assert_array_equal(fake.get_ydata(), [0.5, 0.3, 0.2])
     assert legend_texts(d_ax) == ["D(real) = mean D(HR)", "D(fake) = mean D(SR)"]
-    assert d_ax.get_ylim()[0] < 0 < 1 < d_ax.get_ylim()[1]  # probabilities: the whole 0..1 range is shown
+    low, high = d_ax.get_ylim()
+    assert low < 0 and high > 1  # probabilities: the whole 0..1 range is shown
     assert sample_ax.images[0].get_array().shape == (12, 36, 3)
     assert len(psnr_ax.lines) == 2
 
@@ -71,7 +72,7 @@ def test_headless_lines_name_d_real_and_d_fake():
     assert lines[-1] == "done: step 200"
     # The headless history keeps its steps, so the figure can still be drawn at the end.
     assert progress.history["step"] == [100] and progress.history["d_real"] == [0.62]
-    loss_ax, psnr_ax, d_ax = progress.figure().axes
+    loss_ax, _, d_ax = progress.figure().axes
     assert loss_ax.get_ylabel() == "training loss (MSE + 0.001 x adversarial)"
     np.testing.assert_array_equal(d_ax.lines[0].get_xdata(), [100])
 

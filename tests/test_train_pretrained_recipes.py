@@ -30,9 +30,11 @@ def test_supervised_recipes_keep_their_numbers(script):
     assert (fsrcnn["scale"], fsrcnn["patch_size"], fsrcnn["batch_size"], fsrcnn["steps"]) == (3, 72, 32, 200_000)
     assert fsrcnn["lr_multipliers"] == {"deconvolution": 0.1} and fsrcnn["learning_rate"] == 1e-3
     srcnn = recipe(script, "--model", "srcnn")
-    assert (srcnn["model"], srcnn["patch_size"], srcnn["input_mode"], srcnn["steps"]) == ("srcnn-9-5-5", 33, "bicubic", 20_000)
+    assert (srcnn["model"], srcnn["patch_size"], srcnn["input_mode"]) == ("srcnn-9-5-5", 33, "bicubic")
+    assert srcnn["steps"] == 20_000
     srresnet = recipe(script, "--model", "srresnet", "--scale", "4")
-    assert (srresnet["patch_size"], srresnet["batch_size"], srresnet["steps"], srresnet["steps_per_epoch"]) == (96, 16, 8_000, 500)
+    assert (srresnet["patch_size"], srresnet["batch_size"]) == (96, 16)
+    assert (srresnet["steps"], srresnet["steps_per_epoch"]) == (8_000, 500)
     assert srresnet["model_options"] == {"batch_norm": False} and srresnet["channels"] == "rgb"
     assert (srresnet["learning_rate"], srresnet["final_learning_rate"], srresnet["jit_compile"]) == (4e-4, 4e-6, False)
     assert "content" not in srresnet and "discriminator" not in srresnet
@@ -58,7 +60,8 @@ def test_srgan_recipe_and_its_options(script):
                      "--steps-per-epoch", "20", "--lr-patch", "16")  # fmt: skip
     assert (changed["content"], changed["adv_weight"], changed["relativistic"]) == ("dfeat", 5e-3, True)
     assert changed["log_every"] == 10 and changed["patch_size"] == 64
-    assert script._srgan_flags(changed) == " --content dfeat --adv-weight 0.005 --steps-per-epoch 20 --lr-patch 16 --relativistic"
+    flags = " --content dfeat --adv-weight 0.005 --steps-per-epoch 20 --lr-patch 16 --relativistic"
+    assert script._srgan_flags(changed) == flags  # the JSON's resume line gives the same recipe again
     from srlib.errors import SRLibError
 
     with pytest.raises(SRLibError, match="--init-from"):
@@ -97,7 +100,8 @@ def test_tiny_srgan_fine_tune_exports_and_resumes(script, tmp_path):
 
     # NIQE needs two 96x96 blocks after the 4-pixel shave: 208-pixel evaluation images.
     eval_sets = {"Set5": [("a", generated_images(count=1, size=208)[0])]}
-    record = script.export_srgan(script.parse_args([*argv, "--export"]), eval_sets=eval_sets, weights_dir=tmp_path / "w")
+    export_args = script.parse_args([*argv, "--export"])
+    record = script.export_srgan(export_args, eval_sets=eval_sets, weights_dir=tmp_path / "w")
     saved = json.loads((tmp_path / "w" / "srgan_x4.json").read_text())
     assert saved == json.loads(json.dumps(record))
     assert saved["weights"] == "srgan_x4.keras" and saved["steps_done"] == 2 and saved["recipe"]["content"] == "mse"
