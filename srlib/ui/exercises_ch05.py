@@ -112,7 +112,7 @@ def _check_interpolate(answer: Any) -> Feedback:
     rng = np.random.default_rng(5)
     weights_a = [rng.normal(size=(3, 3, 2, 4)), rng.normal(size=(4,)), rng.normal(size=(1, 1, 4))]
     weights_b = [w + rng.normal(scale=0.5, size=w.shape) for w in weights_a]
-    for alpha in (0.0, 1.0, 0.3, 0.75):
+    for alpha in (0.3, 0.75, 0.0, 1.0):
         call = f"interpolate(3 arrays of a, 3 arrays of b, alpha={alpha})"
         got = answer([w.copy() for w in weights_a], [w.copy() for w in weights_b], alpha)
         if got is None:
@@ -137,7 +137,7 @@ def _check_interpolate(answer: Any) -> Feedback:
         else:
             hint = "theta = (1 - alpha) * theta_a + alpha * theta_b, for each array."
         return Feedback(False, f"{call} differs from (1 - alpha) * a + alpha * b.", hint)
-    return Feedback(True, "equals srlib.models.interpolation.blend_weights for alpha = 0, 1, 0.3 and 0.75; "
+    return Feedback(True, "equals srlib.models.interpolation.blend_weights for alpha = 0.3, 0.75, 0 and 1; "
                     "interpolate_weights does the same on a Keras model's get_weights().")
 
 
