@@ -14,9 +14,16 @@ import re
 
 import nbformat
 import pytest
-
 from browser_helpers import SWIPE_PIXELS_JS, run_jupyterlab
-from test_browser import ARTIFACTS, chromium, output_errors, page, poll, run_all_cells, wait_for_kernel  # noqa: F401
+from test_browser import (  # noqa: F401
+    ARTIFACTS,
+    chromium,
+    output_errors,
+    page,
+    poll,
+    run_all_cells,
+    wait_for_kernel,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -44,7 +51,7 @@ def lab(tmp_path):
         yield server
 
 
-def test_alpha_slider_swaps_image_and_point(lab, page):
+def test_alpha_slider_swaps_image_and_point(lab, page):  # noqa: F811 (the fixtures imported above)
     page, console = page
     try:
         page.goto(lab.lab_url(NOTEBOOK))
@@ -75,8 +82,11 @@ def test_alpha_slider_swaps_image_and_point(lab, page):
         assert image_after["version"] > image_before["version"]
         page.wait_for_function("el => el.textContent.includes('α = 0.333')", arg=caption.element_handle())
         assert re.search(r"RMSE 10\.20", caption.inner_text())
-        plane_after = poll(page, lambda: (lambda s: s if s["columns"] != plane_before["columns"] else None)(
-            plane.evaluate(SWIPE_PIXELS_JS)), REDRAW_TIMEOUT_S, "the plane redrawing its highlighted point")
+        def plane_redrawn():
+            state = plane.evaluate(SWIPE_PIXELS_JS)
+            return state if state["columns"] != plane_before["columns"] else None
+
+        plane_after = poll(page, plane_redrawn, REDRAW_TIMEOUT_S, "the plane redrawing its highlighted point")
         assert plane_after["width"] == plane_before["width"]
         assert console.unexpected_errors() == [], "JavaScript errors in the page"
     except BaseException:

@@ -15,7 +15,7 @@ def _tiny_srresnet(seed: int, **overrides):
     from srlib.models.srresnet import SRResNet
 
     keras.utils.set_random_seed(seed)
-    config = dict(num_blocks=1, filters=8, batch_norm=False, name=f"tiny_{seed}") | overrides
+    config = {"num_blocks": 1, "filters": 8, "batch_norm": False, "name": f"tiny_{seed}"} | overrides
     model = SRResNet(2, **config)
     # Away from the initialisation (small, ICNR-tied weights), so the two models differ everywhere.
     rng = np.random.default_rng(seed)
@@ -87,9 +87,9 @@ def test_batch_norm_statistics_are_blended():
 @pytest.mark.parametrize(
     "other,words",
     [
-        (dict(filters=16), "variable"),
-        (dict(num_blocks=2), "variables"),
-        (dict(batch_norm=True), "variable"),
+        ({"filters": 16}, "variable"),
+        ({"num_blocks": 2}, "variables"),
+        ({"batch_norm": True}, "variable"),
     ],
 )
 def test_different_architectures_are_refused_in_one_line(pair, other, words):

@@ -141,6 +141,8 @@ def test_plane_of_each_alpha_highlights_its_own_point(alpha_images):
         np.testing.assert_allclose(_artist(figure, "highlight").get_offsets(), [point])
         np.testing.assert_allclose(_artist(figure, "curve").get_xydata(), CURVE)
         _artist(figure, "point:SRGAN")
+        labels = {t.get_text() for t in figure.axes[0].texts if t.get_text().startswith("α=")}
+        assert labels == {"α=0", "α=1", f"α={ALPHAS[index]:g}"}  # the ends and the current point only
 
 
 def test_crop_is_enlarged_pixel_for_pixel(alpha_images):
@@ -212,7 +214,8 @@ def test_plane_scores_with_two_pristine_models(tmp_path):
     mu, cov = load_pristine()
     other = tmp_path / "other.npz"
     np.savez(other, mu_pris_param=mu[None] * 1.05, cov_pris_param=cov)
-    scores = plane_scores(bicubic_upscaler(4), [("one", _photo(3))], 4, pristine={"srlib": DEFAULT_PRISTINE, "other": other})
+    pristine = {"srlib": DEFAULT_PRISTINE, "other": other}
+    scores = plane_scores(bicubic_upscaler(4), [("one", _photo(3))], 4, pristine=pristine)
     assert set(scores.niqe_per_image) == {"srlib", "other"}
     assert scores.niqe("srlib") != scores.niqe("other")
     assert scores.niqe() == scores.niqe("srlib")

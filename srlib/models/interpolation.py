@@ -18,8 +18,8 @@ Keras is imported inside the functions, so importing this module is cheap.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from numbers import Real
-from typing import Sequence
 
 import numpy as np
 
@@ -115,7 +115,8 @@ def interpolate_weights(model_a, model_b, alpha: float):
     alpha = check_alpha(alpha)
     _check_same_architecture(model_a, model_b)
     model = _fresh_copy(model_a, f"{model_a.name}_to_{model_b.name}_alpha_{alpha:g}")
-    if len(model.weights) != len(model_a.weights):  # a model whose config does not rebuild it (subclass without get_config)
+    # A subclassed model without get_config/from_config is not rebuilt by its config.
+    if len(model.weights) != len(model_a.weights):
         raise SRLibError(
             f"interpolate_weights: {type(model_a).__name__} {model_a.name!r} cannot be rebuilt from its config — "
             "give it get_config/from_config, or use a functional or Sequential model"

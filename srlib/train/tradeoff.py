@@ -80,7 +80,9 @@ def plane_scores(
         hr = modcrop(image, scale)
         sr = upscaler(make_lr(hr, scale))
         if sr.shape != hr.shape:
-            raise SRLibError(f"the model returned {sr.shape} for image {name}, expected {hr.shape} — is it a x{scale} model?")
+            raise SRLibError(
+                f"the model returned {sr.shape} for image {name}, expected {hr.shape} — is it a x{scale} model?"
+            )
         result.names.append(name)
         result.rmse_per_image.append(rmse_y(sr, hr, shave_border))
         shaved = shave(sr, shave_border)

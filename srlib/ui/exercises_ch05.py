@@ -17,9 +17,15 @@ from typing import Any
 
 import numpy as np
 
-from srlib.ui.exercises import Exercise, Feedback, describe_call, not_a_function, register
+from srlib.ui.exercises import (
+    Exercise,
+    Feedback,
+    describe_call,
+    not_a_function,
+    register,
+)
 
-__all__ = ["pirm_region", "interpolate", "pareto_front", "best_alpha"]
+__all__ = ["best_alpha", "interpolate", "pareto_front", "pirm_region"]
 
 
 # --- reference solutions (solution(id) shows their source) -----------------------------------
@@ -192,8 +198,8 @@ register(Exercise("05.3", "the methods nobody beats", _check_front, pareto_front
 
 # --- 05.4 an operating point under a distortion budget ---------------------------------------------------------
 
-_CURVE = dict(alphas=[0.0, 0.2, 0.4, 0.6, 0.8, 1.0], rmse=[9.7, 9.9, 10.3, 10.8, 11.5, 12.2],
-              niqe=[5.9, 5.5, 4.9, 4.3, 3.8, 3.4])
+_CURVE = {"alphas": [0.0, 0.2, 0.4, 0.6, 0.8, 1.0], "rmse": [9.7, 9.9, 10.3, 10.8, 11.5, 12.2],
+          "niqe": [5.9, 5.5, 4.9, 4.3, 3.8, 3.4]}
 
 
 def _best_alpha_hint(got, alphas, rmse, niqe, max_rmse) -> str:
@@ -216,8 +222,9 @@ def _check_best_alpha(answer: Any) -> Feedback:
     problem = not_a_function(answer, "best_alpha")
     if problem:
         return problem
-    cases = [dict(_CURVE, max_rmse=m) for m in (10.5, 11.5, 12.5, 9.0, 9.7)]
-    cases.append(dict(alphas=[0.0, 0.5, 1.0], rmse=[9.5, 10.0, 10.6], niqe=[5.0, 5.2, 4.6], max_rmse=10.2))  # not monotone
+    cases = [_CURVE | {"max_rmse": m} for m in (10.5, 11.5, 12.5, 9.0, 9.7)]
+    # NIQE not monotone in alpha: the lowest NIQE within the budget is not the largest alpha in it.
+    cases.append({"alphas": [0.0, 0.5, 1.0], "rmse": [9.5, 10.0, 10.6], "niqe": [5.0, 5.2, 4.6], "max_rmse": 10.2})
     for case in cases:
         call = f"best_alpha(alphas, rmse, niqe, max_rmse={case['max_rmse']})"
         got, expected = answer(**case), best_alpha(**case)

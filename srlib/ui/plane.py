@@ -40,13 +40,13 @@ from srlib.ui import panels
 
 __all__ = [
     "PIRM_REGIONS",
+    "InterpolationExplorer",
     "PlanePoint",
     "as_points",
+    "explore_interpolation",
     "pirm_region",
     "plane_figure",
     "tradeoff_sketch",
-    "InterpolationExplorer",
-    "explore_interpolation",
 ]
 
 # (region, largest RMSE allowed): the PIRM 2018 challenge's three distortion budgets at x4.
@@ -98,7 +98,9 @@ def as_points(points) -> list[PlanePoint]:
                     f"plane point {item!r} — give {{label: (rmse, niqe)}} or (label, rmse, niqe) tuples"
                 ) from None
         if not (math.isfinite(point.rmse) and math.isfinite(point.niqe)):
-            raise SRLibError(f"plane point {point.label!r} has rmse={point.rmse}, niqe={point.niqe} — both must be finite")
+            raise SRLibError(
+                f"plane point {point.label!r} has rmse={point.rmse}, niqe={point.niqe} — both must be finite"
+            )
         result.append(point)
     return result
 
@@ -108,7 +110,9 @@ def _curve(curve) -> np.ndarray | None:
         return None
     array = np.asarray(curve, dtype=np.float64)
     if array.ndim != 2 or array.shape[1] != 2 or len(array) < 2 or not np.all(np.isfinite(array)):
-        raise SRLibError("plane_figure: curve must be two or more finite (rmse, niqe) pairs, e.g. [(9.6, 6.1), (12.0, 3.9)]")
+        raise SRLibError(
+            "plane_figure: curve must be two or more finite (rmse, niqe) pairs, e.g. [(9.6, 6.1), (12.0, 3.9)]"
+        )
     return array
 
 
@@ -134,8 +138,8 @@ def plane_figure(
     """The perception–distortion plane: the three PIRM regions, labelled points, an optional curve.
 
     ``points``: see :func:`as_points`. ``curve``: ``(rmse, niqe)`` pairs joined by a line
-    (``curve_annotations`` label each, e.g. ``"α=0.3"``). ``highlight``: one ``(rmse, niqe)``
-    drawn as a red ring (the widget's current point). Draws into ``ax`` if given, else
+    (``curve_annotations`` label each, e.g. ``"α=0.3"``; ``""`` leaves a point unlabelled).
+    ``highlight``: one ``(rmse, niqe)`` drawn as a red ring (the widget's current point). Draws into ``ax`` if given, else
     into a new Figure, which is returned (it displays as a cell's last value).
     Artists carry ``gid``s for tests: ``pirm-bound-<n>``, ``pirm-region-<n>``,
     ``point:<label>``, ``curve``, ``highlight``.
@@ -182,6 +186,8 @@ def plane_figure(
         ax.plot(curve[:, 0], curve[:, 1], "-o", color="#1f77b4", ms=3.5, lw=1.4, zorder=3,
                 label=curve_label or None, gid="curve")
         for (x, y), text in zip(curve, curve_annotations or []):
+            if not text:
+                continue
             ax.annotate(text, (x, y), textcoords="offset points", xytext=(4, -9), fontsize=7, color="#1f77b4")
     markers = "sDv^P*Xhp"
     for index, point in enumerate(points):
@@ -223,10 +229,10 @@ def tradeoff_sketch(width: float = 5.6, height: float = 3.8):
     ax.text(2.15, 0.9, "attainable", fontsize=9, color="0.3")
     ax.plot([d_min], [1.6], "o", color="#1f77b4")
     ax.annotate("MSE-optimal estimator\n(least distortion, blurry)", (d_min, 1.6), xytext=(1.35, 1.55), fontsize=8,
-                arrowprops=dict(arrowstyle="->", color="0.3"))
+                arrowprops={"arrowstyle": "->", "color": "0.3"})
     ax.plot([d_perfect], [0], "o", color="#d62728", clip_on=False, zorder=5)
     ax.annotate("perfect perceptual quality\n(for MSE: at most twice\nthe least MSE)", (d_perfect, 0),
-                xytext=(2.1, 0.4), fontsize=8, arrowprops=dict(arrowstyle="->", color="0.3"))
+                xytext=(2.1, 0.4), fontsize=8, arrowprops={"arrowstyle": "->", "color": "0.3"})
     ax.set_xlim(0.0, 3.2)
     ax.set_ylim(0, 1.8)
     ax.set_xticks([])
@@ -286,7 +292,9 @@ class InterpolationExplorer(widgets.VBox):
             raise SRLibError(f"explore_interpolation: alphas {self.alphas} — give increasing values in [0, 1]")
         self.images = [panels.normalise_image(image, f"image for alpha={a:g}") for a, image in zip(self.alphas, images)]
         if len({image.shape for image in self.images}) != 1:
-            raise SRLibError("explore_interpolation: the images differ in size — give one SR image of the same crop per alpha")
+            raise SRLibError(
+                "explore_interpolation: the images differ in size — give one SR image of the same crop per alpha"
+            )
         self.points = [(float(r), float(n)) for r, n in points]
         self.references = as_points(references)
         self.crop = None if crop is None else panels.zoom_box(self.images[0].shape,
@@ -353,7 +361,9 @@ class InterpolationExplorer(widgets.VBox):
     def plane(self, index: int | None = None, ax=None):
         """The plane with the whole curve, the reference points and ``index``'s point highlighted."""
         index = self.index if index is None else int(index)
-        annotations = [f"α={a:g}" for a in self.alphas]
+        # Labels on the ends and the current point only: neighbouring alphas often land close together.
+        ends = {0, len(self.alphas) - 1, index}
+        annotations = [f"α={a:g}" if i in ends else "" for i, a in enumerate(self.alphas)]
         return plane_figure(self.references, curve=self.points if len(self.points) > 1 else None,
                             curve_label="interpolated models" if len(self.points) > 1 else "",
                             curve_annotations=annotations if len(self.points) > 1 else None,
@@ -386,7 +396,7 @@ class InterpolationExplorer(widgets.VBox):
 
     def static_indices(self, count: int = 4) -> list[int]:
         """The alphas the static picture shows: evenly spread, ends included, the current one among them."""
-        chosen = {int(round(i)) for i in np.linspace(0, len(self.alphas) - 1, min(count, len(self.alphas)))}
+        chosen = {round(i) for i in np.linspace(0, len(self.alphas) - 1, min(count, len(self.alphas)))}
         chosen.add(self.index)
         return sorted(chosen)
 
