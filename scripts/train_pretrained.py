@@ -459,6 +459,13 @@ def _srgan_flags(recipe: dict) -> str:
     return flags + (" --relativistic" if recipe.get("relativistic") else "")
 
 
+def _recipe_flags(args) -> str:
+    """The recipe-changing flags given on the command line, so the recorded resume command keeps the schedule."""
+    names = ("steps", "steps_per_epoch", "lr_patch", "batch_size", "learning_rate", "threads")
+    given = [(name, getattr(args, name, None)) for name in names]
+    return "".join(f" --{name.replace('_', '-')} {value}" for name, value in given if value and not (name == "threads" and value == 1))
+
+
 def export(args) -> dict:
     """Evaluate run_dir/best.keras on Set5/Set14 and write the weights and their JSON record."""
     from srlib.models.pretrained import load_model, upscaler_for
@@ -496,7 +503,7 @@ def export(args) -> dict:
         "exported": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         **(_niqe_record(args.scale) if key in NIQE_MODELS else {}),
         "resume": f"nohup nice .venv/bin/python scripts/train_pretrained.py --model {args.model} "
-        f"--scale {args.scale} --run-dir {run_dir}",
+        f"--scale {args.scale} --run-dir {run_dir}" + _recipe_flags(args),
     }
     target.with_suffix(".json").write_text(json.dumps(record, indent=1) + "\n")
     return record
