@@ -22,6 +22,7 @@ __all__ = [
     "PixelShuffle",
     "icnr_initializer",
     "SRGANDiscriminator",
+    "interpolate_weights",
     "build_model",
     "pretrained",
     "upscaler_for",
@@ -42,6 +43,7 @@ _WHERE = {
     "PixelShuffle": "srlib.models.pixel_shuffle",
     "icnr_initializer": "srlib.models.pixel_shuffle",
     "SRGANDiscriminator": "srlib.models.discriminator",
+    "interpolate_weights": "srlib.models.interpolation",
 }
 
 
