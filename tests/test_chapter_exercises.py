@@ -53,3 +53,29 @@ def test_solutions_notebook_passes_every_check(chapter, tmp_path):
     outputs = [o for c in executed.cells if c.cell_type == "code" for o in c.outputs]
     assert not [o for o in outputs if o.output_type == "error"]
     assert _marks("".join(o.get("text", "") for o in outputs)) == [f"✓ Exercise {i}" for i in _ids(chapter)]
+
+
+# --- every registered exercise, whatever its chapter ------------------------------------------
+
+ALL_IDS = exercises.exercise_ids()
+
+
+def test_every_chapter_registers_its_exercises():
+    assert sorted({i[:2] for i in ALL_IDS}) == ["00", "01", "02", "03", "04", "05"]
+
+
+@pytest.mark.parametrize("exercise_id", ALL_IDS)
+def test_reference_solution_passes(exercise_id, capsys):
+    assert exercises.check(exercise_id, exercises.get(exercise_id).reference) is True
+    assert capsys.readouterr().out.startswith(f"✓ Exercise {exercise_id}")
+
+
+@pytest.mark.parametrize("exercise_id", ALL_IDS)
+def test_solution_source_is_runnable(exercise_id):
+    """The text a teacher pastes (``exercises.solution``) must itself pass the check."""
+    source = exercises.solution(exercise_id)
+    assert source.startswith("def ")
+    namespace: dict = {"np": np}  # the chapters import numpy as np before their exercises
+    exec(source, namespace)
+    name = source.split("(", 1)[0].removeprefix("def ")
+    assert exercises.check(exercise_id, namespace[name], quiet=True)
