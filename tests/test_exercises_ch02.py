@@ -5,7 +5,12 @@ from __future__ import annotations
 import pytest
 
 from srlib.ui import exercises
-from srlib.ui.exercises_ch02 import CONFIGS, fsrcnn_macs_per_hr_pixel, fsrcnn_parameters, transposed_output_size
+from srlib.ui.exercises_ch02 import (
+    CONFIGS,
+    fsrcnn_macs_per_hr_pixel,
+    fsrcnn_parameters,
+    transposed_output_size,
+)
 
 IDS = ["02.1", "02.2", "02.3", "02.4"]
 

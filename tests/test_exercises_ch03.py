@@ -6,7 +6,11 @@ import numpy as np
 import pytest
 
 from srlib.ui import exercises
-from srlib.ui.exercises_ch03 import espcn_receptive_field, pixel_unshuffle, subpixel_channels
+from srlib.ui.exercises_ch03 import (
+    espcn_receptive_field,
+    pixel_unshuffle,
+    subpixel_channels,
+)
 
 IDS = ["03.1", "03.2", "03.3"]
 

@@ -6,7 +6,12 @@ import numpy as np
 import pytest
 
 from srlib.ui import exercises
-from srlib.ui.exercises_ch04 import discriminator_loss, expected_mse, generator_adversarial_loss, vgg_feature_shape
+from srlib.ui.exercises_ch04 import (
+    discriminator_loss,
+    expected_mse,
+    generator_adversarial_loss,
+    vgg_feature_shape,
+)
 
 IDS = ["04.1", "04.2", "04.3", "04.4"]
 
