@@ -27,7 +27,6 @@ Stable CSS classes for browser tests: ``srlib-compare`` (the whole widget),
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import html
 from collections import OrderedDict
@@ -40,6 +39,7 @@ import traitlets
 
 from srlib.errors import SRLibError
 from srlib.ui import panels
+from srlib.ui.figures import StaticPNGTwin
 from srlib.ui.panels import comparison_for_upload
 
 __all__ = ["compare", "Comparison", "comparison_for_upload", "default_sample", "ImageView", "HAS_ANYWIDGET"]
@@ -88,7 +88,7 @@ def default_sample() -> np.ndarray:
     return data.astronaut()
 
 
-class Comparison(widgets.VBox):
+class Comparison(StaticPNGTwin, widgets.VBox):
     """The live comparison; build it with :func:`compare`.
 
     Every callback is one line calling a method below, and those methods are what
@@ -393,19 +393,6 @@ class Comparison(widgets.VBox):
             error_map=self.mode == "error",
             scores=self.scores or None,
         )
-
-    def static_png(self) -> bytes:
-        from srlib.ui.figures import figure_png
-
-        return figure_png(self.static_figure())
-
-    def _repr_mimebundle_(self, **kwargs):
-        """The live widget view plus a PNG for front ends without widgets (nbconvert, GitHub)."""
-        bundle = super()._repr_mimebundle_(**kwargs)
-        data, metadata = bundle if isinstance(bundle, tuple) else (bundle or {}, {})
-        data = dict(data)
-        data["image/png"] = base64.b64encode(self.static_png()).decode("ascii")
-        return (data, metadata) if metadata else data
 
     def __repr__(self) -> str:
         names = ", ".join(self.images)

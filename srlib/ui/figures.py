@@ -11,6 +11,7 @@ the inline backend to display at the end of the cell.
 
 from __future__ import annotations
 
+import base64
 import io
 from collections.abc import Mapping, Sequence
 
@@ -152,3 +153,24 @@ def show_images(
             ax.set_ylim(tallest - 0.5, -0.5)
         ax.set_title(f"{name} ({image.shape[0]}x{image.shape[1]})", fontsize=9)
     return figure
+
+
+class StaticPNGTwin:
+    """Mixin for a widget class with a ``static_figure()``: its display carries a PNG of that figure too.
+
+    JupyterLab shows the live widget; nbconvert, GitHub and papermill outputs, which cannot run widgets,
+    show the PNG, so a saved or exported notebook still has the picture.
+    """
+
+    def static_png(self) -> bytes:
+        from srlib.ui.figures import figure_png
+
+        return figure_png(self.static_figure())
+
+    def _repr_mimebundle_(self, **kwargs):
+        """The live widget view plus a PNG for front ends without widgets (nbconvert, GitHub)."""
+        bundle = super()._repr_mimebundle_(**kwargs)
+        data, metadata = bundle if isinstance(bundle, tuple) else (bundle or {}, {})
+        data = dict(data)
+        data["image/png"] = base64.b64encode(self.static_png()).decode("ascii")
+        return (data, metadata) if metadata else data

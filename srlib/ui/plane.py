@@ -26,7 +26,6 @@ Stable CSS classes for browser tests: ``srlib-alpha-explorer`` (the widget),
 
 from __future__ import annotations
 
-import base64
 import html
 import math
 from collections.abc import Mapping, Sequence
@@ -37,6 +36,7 @@ import numpy as np
 
 from srlib.errors import SRLibError
 from srlib.ui import panels
+from srlib.ui.figures import StaticPNGTwin
 
 __all__ = [
     "PIRM_REGIONS",
@@ -254,7 +254,7 @@ def _image_view(css_class: str, use_anywidget: bool):
     return view
 
 
-class InterpolationExplorer(widgets.VBox):
+class InterpolationExplorer(StaticPNGTwin, widgets.VBox):
     """An alpha slider, the SR image of the model interpolated with that alpha, and its point on the plane.
 
     Everything is precomputed (one image and one ``(rmse, niqe)`` per alpha), so moving
@@ -415,19 +415,6 @@ class InterpolationExplorer(widgets.VBox):
             ax.set_title(f"α = {self.alphas[index]:g}\nRMSE {rmse:.2f} · NIQE {niqe:.2f}", fontsize=8.5)
             ax.set_axis_off()
         return figure
-
-    def static_png(self) -> bytes:
-        from srlib.ui.figures import figure_png
-
-        return figure_png(self.static_figure())
-
-    def _repr_mimebundle_(self, **kwargs):
-        """The live widget view plus a PNG for front ends without widgets (nbconvert, GitHub)."""
-        bundle = super()._repr_mimebundle_(**kwargs)
-        data, metadata = bundle if isinstance(bundle, tuple) else (bundle or {}, {})
-        data = dict(data)
-        data["image/png"] = base64.b64encode(self.static_png()).decode("ascii")
-        return (data, metadata) if metadata else data
 
     def __repr__(self) -> str:
         return f"InterpolationExplorer(alphas={self.alphas}, shown α={self.alpha:g})"
