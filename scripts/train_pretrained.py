@@ -224,16 +224,13 @@ def _transfer(model, source_path: str, deconvolution_only: bool) -> None:
             layer.trainable = False
 
 
-def train_run(args) -> dict:
-    import keras
-
+def _training_data(recipe: dict, hr_images=None):
+    """``start_step -> tf.data.Dataset`` of the recipe's augmented patches (default: T91 + General-100)."""
     from srlib.data.pipeline import training_dataset
-    from srlib.models import build_model
-    from srlib.train.engine import seed_everything, train
 
-    recipe = _recipe(args)
-    hr_images = [image for _, image in _images("T91") + _images("General-100")]
-    data = functools.partial(
+    if hr_images is None:
+        hr_images = [image for _, image in _images("T91") + _images("General-100")]
+    return functools.partial(
         training_dataset,
         hr_images,
         scale=recipe["scale"],
@@ -244,6 +241,16 @@ def train_run(args) -> dict:
         augment=True,
         seed=SEED,
     )
+
+
+def train_run(args) -> dict:
+    import keras
+
+    from srlib.models import build_model
+    from srlib.train.engine import seed_everything, train
+
+    recipe = _recipe(args)
+    data = _training_data(recipe)
     seed_everything(SEED)
     model = build_model(recipe["model"], recipe["scale"], **recipe.get("model_options", {}))
     if args.transfer_from or args.init_from:
@@ -303,7 +310,6 @@ def srgan_run(args, *, hr_images=None, val_images=None, discriminator=None, prog
     """
     import keras
 
-    from srlib.data.pipeline import training_dataset
     from srlib.errors import SRLibError
     from srlib.models import load_model
     from srlib.models.discriminator import SRGANDiscriminator
@@ -318,19 +324,7 @@ def srgan_run(args, *, hr_images=None, val_images=None, discriminator=None, prog
             f"srgan starts from {recipe['init_from']}, which does not exist — export the SRResNet first "
             f"(--model srresnet --scale 4 --export) or pass --init-from"
         )
-    if hr_images is None:
-        hr_images = [image for _, image in _images("T91") + _images("General-100")]
-    data = functools.partial(
-        training_dataset,
-        hr_images,
-        scale=recipe["scale"],
-        patch_size=recipe["patch_size"],
-        batch_size=recipe["batch_size"],
-        input_mode="lr",
-        channels="rgb",
-        augment=True,
-        seed=SEED,
-    )
+    data = _training_data(recipe, hr_images)
     seed_everything(SEED)
     generator = load_model(init)  # its architecture and, on a fresh run, its weights
     if int(getattr(generator, "scale", 0)) != recipe["scale"]:
