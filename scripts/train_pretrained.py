@@ -176,6 +176,10 @@ def _recipe(args) -> dict:
     recipe["validation_set"] = "Set5"
     recipe["seed"] = SEED
     recipe["augment"] = "random flips and 90-degree rotations (srlib.data.training_dataset)"
+    if getattr(args, "rescale", None):
+        recipe["hr_rescale"] = [float(f) for f in args.rescale]
+        recipe["augment"] += f"; every HR image also downscaled by {recipe['hr_rescale']} (FSRCNN sec. 4.1)"
+    recipe["precision"] = getattr(args, "precision", None) or "float32"
     recipe["optimizer"] = "Adam (LayerRateAdam), cosine decay of the learning rate, MSE loss"
     recipe["threads"] = args.threads
     if args.transfer_from:
@@ -226,10 +230,12 @@ def _transfer(model, source_path: str, deconvolution_only: bool) -> None:
 
 def _training_data(recipe: dict, hr_images=None):
     """``start_step -> tf.data.Dataset`` of the recipe's augmented patches (default: T91 + General-100)."""
-    from srlib.data.pipeline import training_dataset
+    from srlib.data.pipeline import rescaled_copies, training_dataset
 
     if hr_images is None:
         hr_images = [image for _, image in _images("T91") + _images("General-100")]
+    if recipe.get("hr_rescale"):
+        hr_images = rescaled_copies(hr_images, recipe["hr_rescale"])
     return functools.partial(
         training_dataset,
         hr_images,
@@ -243,16 +249,23 @@ def _training_data(recipe: dict, hr_images=None):
     )
 
 
-def train_run(args) -> dict:
+def train_run(args, *, hr_images=None, val_images=None, progress=None) -> dict:
+    """Train a supervised recipe (MSE) into run_dir, resuming from its checkpoint.
+
+    ``hr_images`` (training) and ``val_images`` (``(name, hr)`` pairs) default to the
+    recipe's T91 + General-100 and Set5; tests pass small ones.
+    """
     import keras
 
     from srlib.models import build_model
     from srlib.train.engine import seed_everything, train
+    from srlib.train.precision import dtype_policy
 
     recipe = _recipe(args)
-    data = _training_data(recipe)
+    data = _training_data(recipe, hr_images)
     seed_everything(SEED)
-    model = build_model(recipe["model"], recipe["scale"], **recipe.get("model_options", {}))
+    with dtype_policy(recipe["precision"]):  # bf16: bfloat16 arithmetic, float32 weights
+        model = build_model(recipe["model"], recipe["scale"], **recipe.get("model_options", {}))
     if args.transfer_from or args.init_from:
         _transfer(model, args.transfer_from or args.init_from, deconvolution_only=bool(args.transfer_from))
     schedule = keras.optimizers.schedules.CosineDecay(
@@ -264,12 +277,13 @@ def train_run(args) -> dict:
         steps=recipe["steps"],
         scale=recipe["scale"],
         run_dir=args.run_dir,
-        val_images=_images("Set5"),
+        val_images=_images("Set5") if val_images is None else val_images,
         learning_rate=schedule,
         lr_multipliers=recipe["lr_multipliers"],
         steps_per_epoch=recipe["steps_per_epoch"],
         seed=SEED,
         jit_compile=recipe.get("jit_compile", "auto"),
+        progress=progress,
     )
     return summary
 
@@ -316,6 +330,7 @@ def srgan_run(args, *, hr_images=None, val_images=None, discriminator=None, prog
     from srlib.train.checkpoint import CHECKPOINT_NAME
     from srlib.train.engine import seed_everything
     from srlib.train.gan import train_gan
+    from srlib.train.precision import dtype_policy
 
     recipe = _recipe(args)
     init = _repo_path(recipe["init_from"])
@@ -326,11 +341,13 @@ def srgan_run(args, *, hr_images=None, val_images=None, discriminator=None, prog
         )
     data = _training_data(recipe, hr_images)
     seed_everything(SEED)
-    generator = load_model(init)  # its architecture and, on a fresh run, its weights
+    with dtype_policy(recipe["precision"]):
+        generator = load_model(init)  # its architecture and, on a fresh run, its weights
     if int(getattr(generator, "scale", 0)) != recipe["scale"]:
         raise SRLibError(f"--init-from {init} upscales x{getattr(generator, 'scale', '?')}, not x{recipe['scale']}")
     if discriminator is None:
-        discriminator = SRGANDiscriminator(patch_size=recipe["patch_size"])
+        with dtype_policy(recipe["precision"]):
+            discriminator = SRGANDiscriminator(patch_size=recipe["patch_size"])
     # The paper's schedule: 1e-4, then 1e-5 for the second half (its 10^5 + 10^5 updates).
     schedule = keras.optimizers.schedules.PiecewiseConstantDecay(
         [recipe["steps"] // 2], [recipe["learning_rate"], recipe["final_learning_rate"]]
@@ -450,37 +467,50 @@ def _srgan_flags(recipe: dict) -> str:
             flags += f" {flag} {recipe[key]}"
     if recipe["patch_size"] != default["lr_patch"] * recipe["scale"]:
         flags += f" --lr-patch {recipe['patch_size'] // recipe['scale']}"
+    if recipe.get("precision", "float32") != "float32":
+        flags += f" --precision {recipe['precision']}"
+    if recipe.get("hr_rescale"):
+        flags += " --rescale " + " ".join(f"{f:g}" for f in recipe["hr_rescale"])
     return flags + (" --relativistic" if recipe.get("relativistic") else "")
 
 
 def _recipe_flags(args) -> str:
     """The recipe-changing flags given on the command line, so the recorded resume command keeps the schedule."""
-    names = ("steps", "steps_per_epoch", "lr_patch", "batch_size", "learning_rate", "threads")
+    names = ("steps", "steps_per_epoch", "lr_patch", "batch_size", "learning_rate", "threads", "init_from")
     given = [(name, getattr(args, name, None)) for name in names]
-    return "".join(f" --{name.replace('_', '-')} {value}" for name, value in given if value and not (name == "threads" and value == 1))
+    flags = "".join(
+        f" --{name.replace('_', '-')} {value}" for name, value in given if value and not (name == "threads" and value == 1)
+    )
+    if getattr(args, "rescale", None):
+        flags += " --rescale " + " ".join(f"{f:g}" for f in args.rescale)
+    if getattr(args, "precision", None) not in (None, "float32"):
+        flags += f" --precision {args.precision}"
+    return flags
 
 
-def export(args) -> dict:
-    """Evaluate run_dir/best.keras on Set5/Set14 and write the weights and their JSON record."""
+def export(args, *, eval_sets=None, weights_dir: Path = WEIGHTS_DIR) -> dict:
+    """Evaluate run_dir/best.keras on Set5/Set14 (or ``eval_sets``) and write the weights and their JSON record."""
     from srlib.models.pretrained import load_model, upscaler_for
     from srlib.train.callbacks import evaluate_y
     from srlib.train.checkpoint import BEST_MODEL_NAME, CHECKPOINT_NAME, load_state, save_model
+    from srlib.train.precision import float32_copy
 
     run_dir = Path(args.run_dir)
     _, _, meta = load_state(run_dir / CHECKPOINT_NAME)
-    model = load_model(run_dir / BEST_MODEL_NAME)
+    model = float32_copy(load_model(run_dir / BEST_MODEL_NAME))  # shipped weights always run in float32
     upscaler = upscaler_for(model, args.scale)
     results = {}
     key = "srcnn-9-5-5" if args.model == "srcnn" else args.model
-    for name in ("Set5", "Set14"):
+    for name, pairs in _eval_sets(eval_sets).items():
         if key in NIQE_MODELS:  # the same PSNR/SSIM as evaluate_y, and NIQE for the perceptual chapters
-            results[name] = _measure(upscaler, _images(name), args.scale, ("psnr", "ssim", "niqe"))
+            results[name] = _measure(upscaler, pairs, args.scale, ("psnr", "ssim", "niqe"))
             continue
         start = time.perf_counter()
-        results[name] = evaluate_y(upscaler, _images(name), args.scale)
+        results[name] = evaluate_y(upscaler, pairs, args.scale)
         results[name]["seconds"] = round(time.perf_counter() - start, 1)
-    WEIGHTS_DIR.mkdir(parents=True, exist_ok=True)
-    target = WEIGHTS_DIR / f"{key}_x{args.scale}.keras"
+    weights_dir = Path(weights_dir)
+    weights_dir.mkdir(parents=True, exist_ok=True)
+    target = weights_dir / f"{key}_x{args.scale}.keras"
     save_model(model, target)
     history = meta["history"]
     record = {
@@ -543,6 +573,14 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     parser.add_argument("--adv-weight", type=float, default=None, help="srgan: weight of the adversarial loss (1e-3)")
     parser.add_argument("--relativistic", action="store_true", help="srgan: ESRGAN's relativistic average GAN loss")
+    parser.add_argument(
+        "--rescale", type=float, nargs="+", default=None, metavar="F",
+        help="also train on every HR image downscaled by these factors (FSRCNN sec. 4.1: 0.9 0.8 0.7 0.6)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--precision", choices=["float32", "bf16"], default=None,
+        help="bf16: bfloat16 arithmetic with float32 weights (fast on CPUs with AMX/AVX512-BF16; exported as float32)",
+    )  # fmt: skip
     parser.add_argument("--note", default="", help="free text stored in the exported JSON (e.g. earlier stages)")
     parser.add_argument("--export", action="store_true", help="evaluate and ship the best checkpoint, do not train")
     return parser

@@ -170,3 +170,25 @@ def test_accepts_load_images_pairs_and_prepared_images():
         training_dataset(prepared, scale=4, patch_size=8, batch_size=3, input_mode="bicubic")
     with pytest.raises(SRLibError, match=r"hr_images\[0\]: expected a uint8"):
         training_dataset([np.zeros((16, 16, 3), np.float32)], scale=2, patch_size=8, batch_size=1)
+
+
+def test_rescaled_copies_follow_the_originals_with_matlab_downscales():
+    from srlib.data.pipeline import rescaled_copies
+    from srlib.image.resize import imresize
+
+    rng = np.random.default_rng(3)
+    images = [rng.integers(0, 256, (30, 40, 3), dtype=np.uint8), rng.integers(0, 256, (20, 20), dtype=np.uint8)]
+    out = rescaled_copies([("a", images[0]), ("b", images[1])], (0.9, 0.6))
+    assert [im.shape for im in out] == [(30, 40, 3), (20, 20), (27, 36, 3), (18, 18), (18, 24, 3), (12, 12)]
+    np.testing.assert_array_equal(out[0], images[0])
+    np.testing.assert_array_equal(out[4], imresize(images[0], 0.6))
+    assert all(im.dtype == np.uint8 for im in out)
+    assert len(rescaled_copies(images, (1.0, 0.8))) == 4  # 1.0 is the originals, kept once
+
+
+@pytest.mark.parametrize("factors", [(1.5,), (0.0,), (-0.5, 0.9)])
+def test_rescaled_copies_reject_upscaling_or_empty_factors(factors):
+    from srlib.data.pipeline import rescaled_copies
+
+    with pytest.raises(SRLibError, match="outside"):
+        rescaled_copies([np.zeros((8, 8), np.uint8)], factors)

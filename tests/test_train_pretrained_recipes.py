@@ -122,3 +122,52 @@ def test_tiny_srgan_fine_tune_exports_and_resumes(script, tmp_path):
     assert resumed["resumed_from"] == 2 and resumed["step"] == 4
     sessions = json.loads((run_dir / "recipe.json").read_text())["sessions"]
     assert [(s["from_step"], s["to_step"]) for s in sessions] == [(0, 2), (2, 4)]
+
+
+def test_precision_and_rescale_options_are_recorded(script):
+    plain = recipe(script, "--model", "espcn")
+    assert plain["precision"] == "float32" and "hr_rescale" not in plain
+    changed = recipe(script, "--model", "espcn", "--precision", "bf16", "--rescale", "0.9", "0.6")
+    assert changed["precision"] == "bf16" and changed["hr_rescale"] == [0.9, 0.6]
+    assert "downscaled by [0.9, 0.6]" in changed["augment"]
+    srgan = recipe(script, "--model", "srgan", "--precision", "bf16", "--rescale", "0.8")
+    assert script._srgan_flags(srgan) == " --precision bf16 --rescale 0.8"
+
+
+def test_tiny_bf16_run_with_rescaled_data_exports_float32_and_resumes(script, tmp_path):
+    pytest.importorskip("tensorflow")
+    import keras
+
+    from srlib.models import load_model
+    from srlib.train.callbacks import PlainProgress
+    from srlib.train.precision import is_mixed
+    from synthetic import generated_images
+
+    run_dir = tmp_path / "run"
+    init = tmp_path / "start.keras"
+    from srlib.models import build_model
+
+    keras.utils.set_random_seed(4)
+    build_model("espcn", 3).save(init)
+    argv = ["--model", "espcn", "--run-dir", str(run_dir), "--steps", "2", "--steps-per-epoch", "2",
+            "--lr-patch", "8", "--batch-size", "2", "--precision", "bf16", "--rescale", "0.8",
+            "--init-from", str(init)]  # fmt: skip
+    images = generated_images(count=2, size=40)
+    val = [("val", generated_images(count=1, size=36)[0])]
+    stream = io.StringIO()
+    summary = script.train_run(script.parse_args(argv), hr_images=images, val_images=val,
+                               progress=PlainProgress(stream=stream))  # fmt: skip
+    assert summary["step"] == 2 and np.isfinite(summary["history"]["loss"]).all()
+    assert summary["dtype_policy"] == "mixed_bfloat16"  # the run itself trains in bfloat16
+
+    record = script.export(script.parse_args([*argv, "--export"]), eval_sets={"Set5": val}, weights_dir=tmp_path / "w")
+    shipped = load_model(tmp_path / "w" / "espcn_x3.keras")
+    assert not is_mixed(shipped) and all(w.dtype == "float32" for w in shipped.weights)
+    assert record["recipe"]["precision"] == "bf16" and record["recipe"]["hr_rescale"] == [0.8]
+    assert "--precision bf16" in record["resume"] and "--rescale 0.8" in record["resume"]
+    assert "--init-from" in record["resume"] and np.isfinite(record["measured"]["Set5"]["psnr"])
+
+    argv[argv.index("--steps") + 1] = "4"
+    resumed = script.train_run(script.parse_args(argv), hr_images=images, val_images=val,
+                               progress=PlainProgress(stream=stream))  # fmt: skip
+    assert resumed["resumed_from"] == 2 and resumed["step"] == 4

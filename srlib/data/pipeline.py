@@ -16,7 +16,10 @@ How the papers make training pairs, and how this module does it:
   a large image gives more patches than a small one, as dense sub-image
   extraction does.
 * Augmentation (``augment=True``): the 8 flips/90-degree rotations of a square
-  patch, the same one for input and target.
+  patch, the same one for input and target. FSRCNN (Dong et al., ECCV 2016,
+  sec. 4.1) also trains on every image downscaled by 0.9, 0.8, 0.7 and 0.6:
+  :func:`rescaled_copies` makes those extra HR images (more, and finer, texture
+  for small training sets such as T91).
 
 Reproducible and resumable: batch ``k`` is a pure function of ``(seed, k)``
 (stateless random ops keyed on the step), so a run resumed at ``start_step=k``
@@ -38,7 +41,15 @@ from srlib.image.color import RGB2YCBCR, YCBCR_OFFSET
 from srlib.image.crop import modcrop
 from srlib.image.resize import imresize
 
-__all__ = ["training_dataset", "prepare_training_images", "TrainingImages", "validation_images", "INPUT_MODES", "CHANNELS"]
+__all__ = [
+    "training_dataset",
+    "prepare_training_images",
+    "rescaled_copies",
+    "TrainingImages",
+    "validation_images",
+    "INPUT_MODES",
+    "CHANNELS",
+]
 
 INPUT_MODES = ("lr", "bicubic")
 CHANNELS = ("y", "rgb")
@@ -74,6 +85,22 @@ class TrainingImages:
     @property
     def total_positions(self) -> int:
         return int(np.prod(self.positions, axis=1).sum())
+
+
+def rescaled_copies(hr_images: Sequence, factors: Sequence[float] = (0.9, 0.8, 0.7, 0.6)) -> list[np.ndarray]:
+    """Every HR image followed by its MATLAB-bicubic downscales by ``factors`` (FSRCNN sec. 4.1).
+
+    ``hr_images`` are uint8 arrays or ``(name, image)`` pairs; the result is the plain
+    arrays, originals first (factor 1.0 in ``factors`` is ignored: the originals are always
+    kept). A factor outside (0, 1] is an error.
+    """
+    factors = [float(f) for f in factors]
+    bad = [f for f in factors if not 0.0 < f <= 1.0]
+    if bad:
+        raise SRLibError(f"rescale factors {bad} are outside (0, 1] — give downscaling factors such as 0.9 0.8 0.7 0.6")
+    originals = [_as_hr(item, k) for k, item in enumerate(hr_images)]
+    copies = [imresize(image, f) for f in factors if f != 1.0 for image in originals]
+    return originals + copies
 
 
 def _check_options(scale: int, patch_size: int, batch_size: int, input_mode: str, channels: str) -> tuple[int, int, int]:

@@ -141,7 +141,7 @@ def train(
 
     Returns a summary: ``step``, ``history`` (per epoch: step, loss, val_psnr, val_ssim),
     ``best_psnr``, ``best_step``, ``bicubic_psnr`` (the validation baseline), ``best_model`` (path), ``checkpoint``, ``wall_time_s``,
-    ``resumed_from``. Raises :class:`SRLibError` if the loss becomes NaN/inf (the last
+    ``resumed_from``, ``dtype_policy``. Raises :class:`SRLibError` if the loss becomes NaN/inf (the last
     good checkpoint is kept) or if ``run_dir`` holds another model's checkpoint.
     """
     import keras
@@ -261,6 +261,7 @@ def train(
         "checkpoint": str(checkpoint_path),
         "wall_time_s": float(meta.get("wall_time_s", 0.0)),
         "resumed_from": resumed_from,
+        "dtype_policy": model.dtype_policy.name,  # "mixed_bfloat16" when built under srlib.train.precision
     }
     progress.finish(summary)
     return summary

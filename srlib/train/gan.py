@@ -460,6 +460,7 @@ def train_gan(
         "wall_time_s": float(meta.get("wall_time_s", 0.0)),
         "resumed_from": resumed_from,
         "jit_compile": trainer.jit_compile,
+        "dtype_policy": generator.dtype_policy.name,
     }
     progress.finish(summary)
     return summary
