@@ -109,6 +109,7 @@ RECIPES = {
         "steps_per_epoch": 500,
     },
     # ESPCN (Shi et al., CVPR 2016) on Y: the same LR patches and learning rates as FSRCNN's, 40k steps.
+    # jit off: a step (batch 32, 24x24 LR, 1 thread) measured 42 ms plain, 71 ms with XLA, 16 ms in bf16.
     "espcn": {
         "model": "espcn",
         "lr_patch": 24,
@@ -117,6 +118,7 @@ RECIPES = {
         "learning_rate": 1e-3,
         "final_learning_rate": 1e-5,
         "lr_multipliers": None,
+        "jit_compile": False,
         "steps": 40_000,
         "steps_per_epoch": 1_000,
     },

@@ -32,3 +32,12 @@ def test_run_bench_reports_both_configurations(model, xla):
 def test_run_bench_rejects_bad_sizes():
     with pytest.raises(SRLibError, match="steps"):
         run_bench("fsrcnn", steps=0)
+
+
+def test_bf16_bench_times_a_mixed_model_without_xla():
+    result = run_bench("espcn", scale=2, batch_size=4, steps=2, steps_per_execution=2, precision="bf16")
+    assert result["precision"] == "bf16" and result["jit_compile"] is False  # "auto" turns XLA off for bf16
+    assert result["ms_per_step"] > 0 and result["naive_ms_per_step"] > 0
+    assert "bf16" in bench_report(result).splitlines()[1]
+    with pytest.raises(SRLibError, match="precision"):
+        run_bench("espcn", scale=2, batch_size=4, steps=2, precision="fp8")

@@ -24,6 +24,10 @@ def test_bench_command_prints_json_last(capsys):
     assert main(["bench", "--model", "espcn", "--scale", "2", "--batch-size", "4", "--steps", "2", "--json"]) == 0
     result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert result["model"] == "espcn" and result["ms_per_step"] > 0 and result["naive_ms_per_step"] > 0
+    assert result["precision"] == "float32"
+    argv = ["bench", "--model", "espcn", "--scale", "2", "--batch-size", "4", "--steps", "2", "--precision", "bf16"]
+    assert main([*argv, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out.strip().splitlines()[-1])["precision"] == "bf16"
 
 
 def test_unknown_bench_model_is_one_line(capsys):

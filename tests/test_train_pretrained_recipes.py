@@ -45,6 +45,7 @@ def test_espcn_recipe(script):
     assert (espcn["model"], espcn["scale"], espcn.get("channels", "y")) == ("espcn", 3, "y")
     assert (espcn["patch_size"], espcn["batch_size"], espcn["steps"]) == (72, 32, 40_000)
     assert (espcn["learning_rate"], espcn["final_learning_rate"], espcn["threads"]) == (1e-3, 1e-5, 1)
+    assert espcn["jit_compile"] is False
 
 
 def test_srgan_recipe_and_its_options(script):

@@ -7,6 +7,8 @@ batch 128. Ours: the engine's compiled train step — XLA (``jit_compile``) for 
 TF graph with oneDNN for SRCNN (faster there, see ``resolve_jit_compile``) — several
 steps per call (``steps_per_execution``), channels-last, a prefetched ``tf.data`` input. Plain:
 ``run_eagerly=True`` without XLA, one step per call — what a first Keras script does.
+``precision="bf16"`` times our configuration in bfloat16 mixed precision
+(:mod:`srlib.train.precision`; fast only on CPUs with AMX or AVX512-BF16); plain stays float32.
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ def run_bench(
     seed: int = 0,
     include_plain: bool = True,
     jit_compile: bool | str = "auto",
+    precision: str = "float32",
 ) -> dict[str, Any]:
     """Milliseconds per training step, ours vs plain eager Keras, on synthetic patches.
 
@@ -63,6 +66,7 @@ def run_bench(
     import tensorflow as tf
 
     from srlib.models.pretrained import build_model
+    from srlib.train.precision import dtype_policy
     from srlib.train.engine import (
         DEFAULT_STEPS_PER_EXECUTION,
         compile_for_training,
@@ -86,7 +90,8 @@ def run_bench(
     dataset = tf.data.Dataset.from_tensors((inputs, targets)).repeat().prefetch(tf.data.AUTOTUNE)
 
     seed_everything(seed)
-    ours = build_model(name, scale)
+    with dtype_policy(precision):
+        ours = build_model(name, scale)
     initial_weights = ours.get_weights()
     multipliers = {"deconvolution": 0.1} if name.startswith("fsrcnn") else None
     compile_for_training(ours, lr_multipliers=multipliers, jit_compile=jit_compile, steps_per_execution=spe)
@@ -101,6 +106,7 @@ def run_bench(
         "steps": steps,
         "steps_per_execution": spe,
         "jit_compile": resolve_jit_compile(ours, jit_compile),
+        "precision": precision,
         "ms_per_step": round(ms_ours, 2),
         "threads": tf.config.threading.get_intra_op_parallelism_threads() or "all cores",
         "tensorflow": tf.__version__,
@@ -121,6 +127,8 @@ def bench_report(result: dict[str, Any]) -> str:
     shape_in = "x".join(str(n) for n in result["input_shape"][:2])
     shape_out = "x".join(str(n) for n in result["target_shape"][:2])
     engine = "XLA" if result["jit_compile"] else "TF graph (oneDNN)"
+    if result.get("precision", "float32") != "float32":
+        engine += f", {result['precision']}"
     lines = [
         f"{result['model']} x{result['scale']}, batch {result['batch_size']}, {shape_in} -> {shape_out}, "
         f"threads: {result['threads']}, TF {result['tensorflow']}",

@@ -54,9 +54,14 @@ def resolve_jit_compile(model, jit_compile: bool | str = "auto") -> bool:
 
     Measured on a 2-core CPU, batch 128: FSRCNN's step is ~4x faster with XLA (the
     transposed convolution's gradient is slow in plain TF), SRCNN's ~2.4x slower
-    (oneDNN's large 9x9/5x5 convolutions beat XLA's CPU code). ``srlib bench`` measures it.
+    (oneDNN's large 9x9/5x5 convolutions beat XLA's CPU code). A bfloat16 model
+    (:mod:`srlib.train.precision`) runs without XLA. ``srlib bench`` measures it.
     """
     if jit_compile == "auto":
+        from srlib.train.precision import is_mixed
+
+        if is_mixed(model):  # XLA's CPU code skips oneDNN's bfloat16 kernels: SRResNet 1009 vs 231 ms/step
+            return False
         return bool(getattr(model, "prefers_xla", True))
     return bool(jit_compile)
 

@@ -98,7 +98,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
     else:
         from srlib.train.bench import bench_report, run_bench
 
-        result = run_bench(args.model, args.scale, batch_size=args.batch_size, steps=args.steps)
+        result = run_bench(
+            args.model, args.scale, batch_size=args.batch_size, steps=args.steps, precision=args.precision
+        )
         print(bench_report(result))
     if args.json:
         print(json.dumps(result))
@@ -145,6 +147,12 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--scale", type=int, default=3)
     bench.add_argument("--batch-size", type=int, default=128)
     bench.add_argument("--steps", type=int, default=50, help="timed steps per configuration (after a warm-up)")
+    bench.add_argument(
+        "--precision",
+        choices=["float32", "bf16"],
+        default="float32",
+        help="our configuration in bfloat16 mixed precision (fast on CPUs with AMX/AVX512-BF16)",
+    )
     bench.add_argument(
         "--upscale",
         nargs="?",
