@@ -35,7 +35,8 @@ def test_run_bench_rejects_bad_sizes():
 
 
 def test_bf16_bench_times_a_mixed_model_without_xla():
-    result = run_bench("espcn", scale=2, batch_size=4, steps=2, steps_per_execution=2, precision="bf16")
+    result = run_bench("espcn", scale=2, batch_size=4, steps=2, steps_per_execution=2, precision="bf16", lr_patch=6)
+    assert result["input_shape"] == [6, 6, 1] and result["target_shape"] == [12, 12, 1]
     assert result["precision"] == "bf16" and result["jit_compile"] is False  # "auto" turns XLA off for bf16
     assert result["ms_per_step"] > 0 and result["naive_ms_per_step"] > 0
     assert "bf16" in bench_report(result).splitlines()[1]

@@ -54,6 +54,7 @@ def run_bench(
     include_plain: bool = True,
     jit_compile: bool | str = "auto",
     precision: str = "float32",
+    lr_patch: int = 11,
 ) -> dict[str, Any]:
     """Milliseconds per training step, ours vs plain eager Keras, on synthetic patches.
 
@@ -78,7 +79,7 @@ def run_bench(
     scale, batch_size, steps = int(scale), int(batch_size), int(steps)
     if steps < 1 or batch_size < 1:
         raise SRLibError(f"bench: steps ({steps}) and batch_size ({batch_size}) must be positive")
-    input_shape, target_shape = bench_patch_shapes(name, scale)
+    input_shape, target_shape = bench_patch_shapes(name, scale, lr_patch=int(lr_patch))
     spe = int(steps_per_execution or min(steps, DEFAULT_STEPS_PER_EXECUTION))
     steps = max(spe, steps // spe * spe)
     warmup = int(warmup or spe)

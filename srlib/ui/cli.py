@@ -99,7 +99,12 @@ def cmd_bench(args: argparse.Namespace) -> int:
         from srlib.train.bench import bench_report, run_bench
 
         result = run_bench(
-            args.model, args.scale, batch_size=args.batch_size, steps=args.steps, precision=args.precision
+            args.model,
+            args.scale,
+            batch_size=args.batch_size,
+            steps=args.steps,
+            precision=args.precision,
+            lr_patch=args.lr_patch,
         )
         print(bench_report(result))
     if args.json:
@@ -147,6 +152,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--scale", type=int, default=3)
     bench.add_argument("--batch-size", type=int, default=128)
     bench.add_argument("--steps", type=int, default=50, help="timed steps per configuration (after a warm-up)")
+    bench.add_argument("--lr-patch", type=int, default=11, help="LR patch side (default 11; SRCNN: HR = scale x this)")
     bench.add_argument(
         "--precision",
         choices=["float32", "bf16"],
