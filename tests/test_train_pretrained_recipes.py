@@ -172,3 +172,29 @@ def test_tiny_bf16_run_with_rescaled_data_exports_float32_and_resumes(script, tm
     resumed = script.train_run(script.parse_args(argv), hr_images=images, val_images=val,
                                progress=PlainProgress(stream=stream))  # fmt: skip
     assert resumed["resumed_from"] == 2 and resumed["step"] == 4
+
+
+def test_tiny_bf16_srgan_fine_tune_runs_in_mixed_precision(script, tmp_path):
+    pytest.importorskip("tensorflow")
+    import keras
+
+    from srlib.models.discriminator import SRGANDiscriminator
+    from srlib.models.srresnet import SRResNet
+    from srlib.train.callbacks import PlainProgress
+    from srlib.train.precision import dtype_policy
+    from synthetic import generated_images
+
+    keras.utils.set_random_seed(3)
+    init = tmp_path / "srresnet_x4.keras"
+    SRResNet(4, num_blocks=1, filters=8, batch_norm=False).save(init)
+    argv = ["--model", "srgan", "--run-dir", str(tmp_path / "run"), "--init-from", str(init), "--steps", "2",
+            "--steps-per-epoch", "2", "--lr-patch", "8", "--batch-size", "2", "--precision", "bf16"]  # fmt: skip
+    with dtype_policy("bf16"):
+        discriminator = SRGANDiscriminator(patch_size=32, filters=8, dense_units=16)
+    summary = script.srgan_run(
+        script.parse_args(argv), hr_images=generated_images(count=2, size=48),
+        val_images=[("val", generated_images(count=1, size=40)[0])],
+        progress=PlainProgress(stream=io.StringIO()), discriminator=discriminator,
+    )  # fmt: skip
+    assert summary["dtype_policy"] == "mixed_bfloat16" and summary["step"] == 2
+    assert np.all(np.isfinite(summary["log"]["d_real"])) and np.all(np.isfinite(summary["history"]["val_psnr"]))

@@ -156,8 +156,12 @@ class GANTrainer:
         self.train_step = tf.function(self._step, jit_compile=self.jit_compile, reduce_retracing=True)
 
     def _judge(self, images):
+        import keras
+
         outputs = self.judge(images, training=True)
-        return (outputs[0], list(outputs[1:])) if isinstance(outputs, (list, tuple)) else (outputs, [])
+        logits, features = (outputs[0], list(outputs[1:])) if isinstance(outputs, (list, tuple)) else (outputs, [])
+        # Losses in float32 even when the networks compute in bfloat16 (srlib.train.precision).
+        return keras.ops.cast(logits, "float32"), [keras.ops.cast(f, "float32") for f in features]
 
     def _step(self, lr, hr):
         """One discriminator update, then one generator update against the updated discriminator."""
@@ -174,7 +178,7 @@ class GANTrainer:
         n = tf.shape(hr)[0]
         g_vars, d_vars = self.generator.trainable_variables, self.discriminator.trainable_variables
         with tf.GradientTape() as g_tape:
-            sr = self.generator(lr, training=True)
+            sr = ops.cast(self.generator(lr, training=True), "float32")
             with g_tape.stop_recording():  # the discriminator's step is no part of the generator's gradient
                 with tf.GradientTape() as d_tape:
                     logits, _ = self._judge(ops.concatenate([hr, ops.stop_gradient(sr)], axis=0))
