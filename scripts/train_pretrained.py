@@ -204,6 +204,8 @@ def _srgan_recipe(recipe: dict, args) -> None:
         if getattr(args, option, None) is not None:
             recipe[option] = getattr(args, option)
     recipe["relativistic"] = bool(getattr(args, "relativistic", False))
+    if getattr(args, "freeze_upsampler", False):
+        recipe["frozen_layers"] = "upsample_*, tail_conv (the MSE-trained upsampler; chapter 04 sec. 4)"
     recipe["log_every"] = math.gcd(recipe["log_every"], recipe["steps_per_epoch"])  # checkpoints fall on logs
     recipe["discriminator"] = {"class": "SRGANDiscriminator", "patch_size": recipe["patch_size"]}
     recipe["optimizer"] = (
@@ -345,6 +347,10 @@ def srgan_run(args, *, hr_images=None, val_images=None, discriminator=None, prog
     seed_everything(SEED)
     with dtype_policy(recipe["precision"]):
         generator = load_model(init)  # its architecture and, on a fresh run, its weights
+    if recipe.get("frozen_layers"):  # short runs: adversarial gradients draw a pixel-shuffle grid otherwise
+        for layer in generator.layers:
+            if layer.name.startswith("upsample_") or layer.name == "tail_conv":
+                layer.trainable = False
     if int(getattr(generator, "scale", 0)) != recipe["scale"]:
         raise SRLibError(f"--init-from {init} upscales x{getattr(generator, 'scale', '?')}, not x{recipe['scale']}")
     if discriminator is None:
@@ -473,6 +479,7 @@ def _srgan_flags(recipe: dict) -> str:
         flags += f" --precision {recipe['precision']}"
     if recipe.get("hr_rescale"):
         flags += " --rescale " + " ".join(f"{f:g}" for f in recipe["hr_rescale"])
+    flags += " --freeze-upsampler" if recipe.get("frozen_layers") else ""
     return flags + (" --relativistic" if recipe.get("relativistic") else "")
 
 
@@ -575,6 +582,10 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     parser.add_argument("--adv-weight", type=float, default=None, help="srgan: weight of the adversarial loss (1e-3)")
     parser.add_argument("--relativistic", action="store_true", help="srgan: ESRGAN's relativistic average GAN loss")
+    parser.add_argument(
+        "--freeze-upsampler", action="store_true",
+        help="srgan: keep SRResNet's upsampler (pixel-shuffle stages, last conv) fixed; train the LR-grid layers",
+    )  # fmt: skip
     parser.add_argument(
         "--rescale", type=float, nargs="+", default=None, metavar="F",
         help="also train on every HR image downscaled by these factors (FSRCNN sec. 4.1: 0.9 0.8 0.7 0.6)",

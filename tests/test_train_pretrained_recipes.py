@@ -174,7 +174,7 @@ def test_tiny_bf16_run_with_rescaled_data_exports_float32_and_resumes(script, tm
     assert resumed["resumed_from"] == 2 and resumed["step"] == 4
 
 
-def test_tiny_bf16_srgan_fine_tune_runs_in_mixed_precision(script, tmp_path):
+def test_tiny_bf16_srgan_fine_tune_runs_in_mixed_precision_with_a_fixed_upsampler(script, tmp_path):
     pytest.importorskip("tensorflow")
     import keras
 
@@ -186,9 +186,11 @@ def test_tiny_bf16_srgan_fine_tune_runs_in_mixed_precision(script, tmp_path):
 
     keras.utils.set_random_seed(3)
     init = tmp_path / "srresnet_x4.keras"
-    SRResNet(4, num_blocks=1, filters=8, batch_norm=False).save(init)
+    start = SRResNet(4, num_blocks=1, filters=8, batch_norm=False)
+    start.save(init)
     argv = ["--model", "srgan", "--run-dir", str(tmp_path / "run"), "--init-from", str(init), "--steps", "2",
-            "--steps-per-epoch", "2", "--lr-patch", "8", "--batch-size", "2", "--precision", "bf16"]  # fmt: skip
+            "--steps-per-epoch", "2", "--lr-patch", "8", "--batch-size", "2", "--precision", "bf16",
+            "--freeze-upsampler"]  # fmt: skip
     with dtype_policy("bf16"):
         discriminator = SRGANDiscriminator(patch_size=32, filters=8, dense_units=16)
     summary = script.srgan_run(
@@ -197,4 +199,12 @@ def test_tiny_bf16_srgan_fine_tune_runs_in_mixed_precision(script, tmp_path):
         progress=PlainProgress(stream=io.StringIO()), discriminator=discriminator,
     )  # fmt: skip
     assert summary["dtype_policy"] == "mixed_bfloat16" and summary["step"] == 2
+    trained = keras.models.load_model(tmp_path / "run" / "generator.keras")
+    for layer in start.layers:
+        if not layer.weights:
+            continue
+        same = all(np.array_equal(a, b) for a, b in zip(layer.get_weights(), trained.get_layer(layer.name).get_weights()))
+        assert same == (layer.name.startswith("upsample_") or layer.name == "tail_conv"), layer.name
+    recorded = script._recipe(script.parse_args(argv))
+    assert "--freeze-upsampler" in script._srgan_flags(recorded) and "--precision bf16" in script._srgan_flags(recorded)
     assert np.all(np.isfinite(summary["log"]["d_real"])) and np.all(np.isfinite(summary["history"]["val_psnr"]))
