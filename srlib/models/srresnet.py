@@ -69,6 +69,8 @@ class SRResNet(keras.Model):
     """
 
     input_mode = "lr"
+    # Measured on a 2-core CPU (batch 16, 24x24 LR): 606 ms per training step without XLA, 1002 ms with it.
+    prefers_xla = False
 
     def __init__(
         self,
