@@ -331,6 +331,7 @@ def srgan_run(args, *, hr_images=None, val_images=None, discriminator=None, prog
     from srlib.errors import SRLibError
     from srlib.models import load_model
     from srlib.models.discriminator import SRGANDiscriminator
+    from srlib.models.srresnet import freeze_upsampler
     from srlib.train.checkpoint import CHECKPOINT_NAME
     from srlib.train.engine import seed_everything
     from srlib.train.gan import train_gan
@@ -348,9 +349,7 @@ def srgan_run(args, *, hr_images=None, val_images=None, discriminator=None, prog
     with dtype_policy(recipe["precision"]):
         generator = load_model(init)  # its architecture and, on a fresh run, its weights
     if recipe.get("frozen_layers"):  # short runs: adversarial gradients draw a pixel-shuffle grid otherwise
-        for layer in generator.layers:
-            if layer.name.startswith("upsample_") or layer.name == "tail_conv":
-                layer.trainable = False
+        freeze_upsampler(generator)
     if int(getattr(generator, "scale", 0)) != recipe["scale"]:
         raise SRLibError(f"--init-from {init} upscales x{getattr(generator, 'scale', '?')}, not x{recipe['scale']}")
     if discriminator is None:
@@ -475,12 +474,15 @@ def _srgan_flags(recipe: dict) -> str:
             flags += f" {flag} {recipe[key]}"
     if recipe["patch_size"] != default["lr_patch"] * recipe["scale"]:
         flags += f" --lr-patch {recipe['patch_size'] // recipe['scale']}"
-    if recipe.get("precision", "float32") != "float32":
-        flags += f" --precision {recipe['precision']}"
-    if recipe.get("hr_rescale"):
-        flags += " --rescale " + " ".join(f"{f:g}" for f in recipe["hr_rescale"])
+    flags += _data_flags(recipe.get("precision"), recipe.get("hr_rescale"))
     flags += " --freeze-upsampler" if recipe.get("frozen_layers") else ""
     return flags + (" --relativistic" if recipe.get("relativistic") else "")
+
+
+def _data_flags(precision: str | None, rescale) -> str:
+    """``--precision`` and ``--rescale`` as the resume lines repeat them (nothing for the defaults)."""
+    flags = f" --precision {precision}" if precision not in (None, "float32") else ""
+    return flags + (" --rescale " + " ".join(f"{f:g}" for f in rescale) if rescale else "")
 
 
 def _recipe_flags(args) -> str:
@@ -490,11 +492,7 @@ def _recipe_flags(args) -> str:
     flags = "".join(
         f" --{name.replace('_', '-')} {value}" for name, value in given if value and not (name == "threads" and value == 1)
     )
-    if getattr(args, "rescale", None):
-        flags += " --rescale " + " ".join(f"{f:g}" for f in args.rescale)
-    if getattr(args, "precision", None) not in (None, "float32"):
-        flags += f" --precision {args.precision}"
-    return flags
+    return flags + _data_flags(getattr(args, "precision", None), getattr(args, "rescale", None))
 
 
 def export(args, *, eval_sets=None, weights_dir: Path = WEIGHTS_DIR) -> dict:

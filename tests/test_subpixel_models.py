@@ -151,3 +151,16 @@ def test_srresnet_branch_init_scale_shrinks_only_the_branch_ends():
     assert spread(scaled, "block_1_conv_1") == pytest.approx(spread(plain, "block_1_conv_1"), rel=0.05)
     restored = SRResNet.from_config(scaled.get_config())
     assert restored.branch_init_scale == 0.1
+
+
+def test_freeze_upsampler_fixes_the_pixel_shuffle_stages_and_last_conv_only():
+    from srlib.models.srresnet import SRResNet, freeze_upsampler
+
+    model = SRResNet(4, num_blocks=1, filters=8, batch_norm=False)
+    frozen = freeze_upsampler(model)
+    stages = [f"upsample_{k}_{part}" for k in (1, 2) for part in ("conv", "shuffle", "prelu")]
+    assert frozen == [*stages, "tail_conv"]
+    for layer in model.layers:
+        if layer.weights:
+            assert layer.trainable == (layer.name not in frozen), layer.name
+    assert model.get_layer("head_conv").trainable and model.get_layer("block_1_conv_1").trainable

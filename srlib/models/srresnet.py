@@ -18,7 +18,7 @@ import keras
 from srlib.models.layers import prelu
 from srlib.models.pixel_shuffle import PixelShuffle, icnr_initializer
 
-__all__ = ["SRResNet", "upsampling_factors"]
+__all__ = ["SRResNet", "upsampling_factors", "freeze_upsampler"]
 
 
 def upsampling_factors(scale: int) -> list[int]:
@@ -132,3 +132,16 @@ class SRResNet(keras.Model):
     @classmethod
     def from_config(cls, config: dict) -> "SRResNet":
         return cls(**config)
+
+
+def freeze_upsampler(model: keras.Model) -> list[str]:
+    """Keep an SRResNet's upsampler — pixel-shuffle stages and last convolution — fixed; returns their names.
+
+    Only the LR-grid layers (head and residual body) then train. Short adversarial
+    fine-tunes need it (chapter 04, the shipped SRGAN): with the whole generator trainable,
+    the cheapest way to look less smooth is a grid at the pixel shuffle's period.
+    """
+    frozen = [layer.name for layer in model.layers if layer.name.startswith(("upsample_", "tail_conv"))]
+    for name in frozen:
+        model.get_layer(name).trainable = False
+    return frozen

@@ -67,13 +67,13 @@ def run_bench(
     import tensorflow as tf
 
     from srlib.models.pretrained import build_model
-    from srlib.train.precision import dtype_policy
     from srlib.train.engine import (
         DEFAULT_STEPS_PER_EXECUTION,
         compile_for_training,
         resolve_jit_compile,
         seed_everything,
     )
+    from srlib.train.precision import dtype_policy
 
     name = str(model).strip().lower()
     scale, batch_size, steps = int(scale), int(batch_size), int(steps)
