@@ -146,6 +146,7 @@ RECIPES = {
     },
 }
 DEFAULT_SCALES = {"srgan": 4}  # the other models keep the script's default, 3
+PADDED_MODELS = ("fsrcnn", "espcn")  # models with a padding="replicate" option
 NIQE_MODELS = ("srresnet", "srgan")  # RGB models of the perception-distortion chapters: NIQE recorded too
 TRAIN_SETS = ("T91", "General-100")
 SEED = 0
@@ -182,6 +183,8 @@ def _recipe(args) -> dict:
         recipe["hr_rescale"] = [float(f) for f in args.rescale]
         recipe["augment"] += f"; every HR image also downscaled by {recipe['hr_rescale']} (FSRCNN sec. 4.1)"
     recipe["precision"] = getattr(args, "precision", None) or "float32"
+    if getattr(args, "padding", None):
+        _padding_option(recipe, args.padding)
     recipe["optimizer"] = "Adam (LayerRateAdam), cosine decay of the learning rate, MSE loss"
     recipe["threads"] = args.threads
     if args.transfer_from:
@@ -192,6 +195,15 @@ def _recipe(args) -> dict:
     if recipe["model"] == "srgan":
         _srgan_recipe(recipe, args)
     return recipe
+
+
+def _padding_option(recipe: dict, padding: str) -> None:
+    """``--padding``: how FSRCNN and ESPCN fill their border (srlib.models.layers.PADDINGS)."""
+    from srlib.errors import SRLibError
+
+    if recipe["model"] not in PADDED_MODELS:
+        raise SRLibError(f"--padding is for {' and '.join(PADDED_MODELS)} — {recipe['model']} always zero-pads")
+    recipe["model_options"] = {**recipe.get("model_options", {}), "padding": padding}
 
 
 def _srgan_recipe(recipe: dict, args) -> None:
@@ -492,6 +504,7 @@ def _recipe_flags(args) -> str:
     flags = "".join(
         f" --{name.replace('_', '-')} {value}" for name, value in given if value and not (name == "threads" and value == 1)
     )
+    flags += f" --padding {args.padding}" if getattr(args, "padding", None) else ""
     return flags + _data_flags(getattr(args, "precision", None), getattr(args, "rescale", None))
 
 
@@ -592,6 +605,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--precision", choices=["float32", "bf16"], default=None,
         help="bf16: bfloat16 arithmetic with float32 weights (fast on CPUs with AMX/AVX512-BF16; exported as float32)",
     )  # fmt: skip
+    parser.add_argument(
+        "--padding", choices=["zeros", "replicate"], default=None,
+        help="fsrcnn/espcn: zero-pad every layer (default) or pad the input once by repeating edge pixels",
+    )  # fmt: skip
     parser.add_argument("--note", default="", help="free text stored in the exported JSON (e.g. earlier stages)")
     parser.add_argument("--export", action="store_true", help="evaluate and ship the best checkpoint, do not train")
     return parser
@@ -613,7 +630,11 @@ def main(argv=None) -> int:
         tf.config.threading.set_intra_op_parallelism_threads(args.threads)
         tf.config.threading.set_inter_op_parallelism_threads(args.threads)
     from srlib.errors import SRLibError
+    from srlib.train.precision import bfloat16_warning
 
+    warning = None if args.export else bfloat16_warning(args.precision or "float32")
+    if warning:
+        print(warning, file=sys.stderr)
     try:
         if args.model == "srgan":
             result = export_srgan(args) if args.export else srgan_run(args)

@@ -208,3 +208,37 @@ def test_tiny_bf16_srgan_fine_tune_runs_in_mixed_precision_with_a_fixed_upsample
     recorded = script._recipe(script.parse_args(argv))
     assert "--freeze-upsampler" in script._srgan_flags(recorded) and "--precision bf16" in script._srgan_flags(recorded)
     assert np.all(np.isfinite(summary["log"]["d_real"])) and np.all(np.isfinite(summary["history"]["val_psnr"]))
+
+
+def test_padding_option_reaches_the_model_and_the_resume_line(script):
+    espcn = recipe(script, "--model", "espcn", "--padding", "replicate")
+    assert espcn["model_options"] == {"padding": "replicate"}
+    assert "model_options" not in recipe(script, "--model", "espcn")
+    args = script.parse_args(["--run-dir", "unused", "--model", "fsrcnn", "--padding", "replicate"])
+    assert " --padding replicate" in script._recipe_flags(args)
+    from srlib.errors import SRLibError
+
+    with pytest.raises(SRLibError, match="--padding is for fsrcnn and espcn — srresnet always zero-pads"):
+        recipe(script, "--model", "srresnet", "--scale", "4", "--padding", "replicate")
+
+
+def test_tiny_replicate_padded_run_starts_from_zero_padded_weights(script, tmp_path):
+    pytest.importorskip("tensorflow")
+    import keras
+
+    from srlib.models import build_model, load_model
+    from srlib.train.callbacks import PlainProgress
+    from synthetic import generated_images
+
+    keras.utils.set_random_seed(5)
+    init = tmp_path / "zeros.keras"
+    build_model("espcn", 3).save(init)  # weights trained with zero padding fit the replicate model too
+    argv = ["--model", "espcn", "--run-dir", str(tmp_path / "run"), "--steps", "2", "--steps-per-epoch", "2",
+            "--lr-patch", "8", "--batch-size", "2", "--padding", "replicate", "--init-from", str(init)]  # fmt: skip
+    val = [("val", generated_images(count=1, size=36)[0])]
+    summary = script.train_run(script.parse_args(argv), hr_images=generated_images(count=2, size=40), val_images=val,
+                               progress=PlainProgress(stream=io.StringIO()))  # fmt: skip
+    assert summary["step"] == 2
+    record = script.export(script.parse_args([*argv, "--export"]), eval_sets={"Set5": val}, weights_dir=tmp_path / "w")
+    assert load_model(tmp_path / "w" / "espcn_x3.keras").padding == "replicate"
+    assert record["recipe"]["model_options"] == {"padding": "replicate"} and "--padding replicate" in record["resume"]

@@ -14,6 +14,7 @@ from typing import Sequence
 
 import keras
 
+from srlib.models.layers import ReplicatePad, check_padding
 from srlib.models.pixel_shuffle import PixelShuffle, icnr_initializer
 
 __all__ = ["ESPCN"]
@@ -27,6 +28,10 @@ class ESPCN(keras.Model):
     ``(f1, f2, f3)``. The last convolution is linear (it is shuffled into pixel
     values); ``icnr=True`` initialises it with ICNR (Aitken et al. 2017) so the
     untrained network has no checkerboard; ``icnr=False`` keeps Keras' default.
+    ``padding="replicate"`` pads the input once by the receptive radius (edge pixels
+    repeated) and makes every convolution 'valid', as the paper's training on
+    sub-images without padding (sec. 3.2) and its border-free loss imply;
+    ``"zeros"`` zero-pads every convolution. The weights are the same either way.
     """
 
     input_mode = "lr"  # the network's input is the LR image itself
@@ -39,6 +44,7 @@ class ESPCN(keras.Model):
         kernels: Sequence[int] = (5, 3, 3),
         activation: str = "tanh",
         icnr: bool = True,
+        padding: str = "zeros",
         name: str = "espcn",
         **kwargs,
     ) -> None:
@@ -51,18 +57,26 @@ class ESPCN(keras.Model):
             from srlib.errors import SRLibError
 
             raise SRLibError(f"ESPCN: give one kernel size per layer: {len(filters) + 1} kernels for filters={filters}")
+        padding = check_padding(padding, "ESPCN")
+        conv_padding = "same" if padding == "zeros" else "valid"
         inputs = keras.Input(shape=(None, None, channels), name="lr")
         x = inputs
+        if padding == "replicate":
+            x = ReplicatePad(sum(k // 2 for k in kernels), name="replicate_pad")(x)
         for k, (width, size) in enumerate(zip(filters, kernels), start=1):
-            x = keras.layers.Conv2D(width, size, padding="same", activation=activation, name=f"conv_{k}")(x)
+            x = keras.layers.Conv2D(width, size, padding=conv_padding, activation=activation, name=f"conv_{k}")(x)
         last_init = icnr_initializer(scale, keras.initializers.GlorotUniform) if icnr else "glorot_uniform"
         x = keras.layers.Conv2D(
-            channels * scale * scale, kernels[-1], padding="same", kernel_initializer=last_init, name="subpixel_conv"
+            channels * scale * scale,
+            kernels[-1],
+            padding=conv_padding,
+            kernel_initializer=last_init,
+            name="subpixel_conv",
         )(x)
         outputs = PixelShuffle(scale, name="pixel_shuffle")(x)
         super().__init__(inputs=inputs, outputs=outputs, name=name, **kwargs)
         self.scale, self.channels, self.filters, self.kernels = scale, channels, filters, kernels
-        self.activation_name, self.icnr = activation, icnr
+        self.activation_name, self.icnr, self.padding = activation, icnr, padding
 
     def get_config(self) -> dict:
         return {
@@ -72,6 +86,7 @@ class ESPCN(keras.Model):
             "kernels": list(self.kernels),
             "activation": self.activation_name,
             "icnr": self.icnr,
+            "padding": self.padding,
             "name": self.name,
         }
 

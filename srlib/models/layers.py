@@ -8,7 +8,12 @@ from __future__ import annotations
 
 import keras
 
-__all__ = ["he_normal", "conv", "prelu", "deconvolution"]
+__all__ = ["he_normal", "conv", "prelu", "deconvolution", "ReplicatePad", "PADDINGS", "check_padding"]
+
+# How a model fills the border its convolutions need: "zeros" (each convolution pads with zeros, Keras'
+# 'same') or "replicate" (the input is padded once by repeating its edge pixels, then every convolution
+# is 'valid'; the SRCNN/FSRCNN test code pads with "replicate" the same way).
+PADDINGS = ("zeros", "replicate")
 
 
 def he_normal() -> keras.initializers.Initializer:
@@ -16,12 +21,23 @@ def he_normal() -> keras.initializers.Initializer:
     return keras.initializers.HeNormal()
 
 
-def conv(filters: int, kernel_size: int, name: str, activation: str | None = None) -> keras.layers.Conv2D:
-    """A 'same'-padded convolution with He init, so any input size gives the same output size."""
+def check_padding(padding: str, model: str) -> str:
+    """``padding`` if it is one of :data:`PADDINGS`, else a one-line error naming the choices."""
+    if padding not in PADDINGS:
+        from srlib.errors import SRLibError
+
+        raise SRLibError(f"{model}: padding={padding!r} is not known — use one of {', '.join(PADDINGS)}")
+    return padding
+
+
+def conv(
+    filters: int, kernel_size: int, name: str, activation: str | None = None, padding: str = "same"
+) -> keras.layers.Conv2D:
+    """A convolution with He init; 'same' padding keeps the size, 'valid' trims ``kernel_size // 2`` per side."""
     return keras.layers.Conv2D(
         filters,
         kernel_size,
-        padding="same",
+        padding=padding,
         activation=activation,
         kernel_initializer=he_normal(),
         name=name,
@@ -49,3 +65,35 @@ def deconvolution(channels: int, scale: int, kernel_size: int = 9, name: str = "
         kernel_initializer=keras.initializers.RandomNormal(stddev=0.001),
         name=name,
     )
+
+
+@keras.saving.register_keras_serializable(package="srlib")
+class ReplicatePad(keras.layers.Layer):
+    """Pads height and width by ``width`` pixels that repeat the nearest edge pixel.
+
+    A network padded once this way and then built from 'valid' convolutions sees, at the
+    image border, pixels that look like image content instead of zeros; so the border
+    needs no behaviour of its own and training patches teach the interior only. Any input
+    size works, even one pixel (unlike mirror padding, which needs ``width`` < size).
+    """
+
+    def __init__(self, width: int, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.width = int(width)
+
+    def call(self, x):
+        from keras import ops
+
+        w = self.width
+        if w == 0:
+            return x
+        x = ops.concatenate([ops.repeat(x[:, :1], w, axis=1), x, ops.repeat(x[:, -1:], w, axis=1)], axis=1)
+        return ops.concatenate([ops.repeat(x[:, :, :1], w, axis=2), x, ops.repeat(x[:, :, -1:], w, axis=2)], axis=2)
+
+    def compute_output_shape(self, input_shape):
+        batch, height, width, channels = input_shape
+        grow = lambda size: None if size is None else size + 2 * self.width  # noqa: E731
+        return (batch, grow(height), grow(width), channels)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "width": self.width}
