@@ -11,7 +11,7 @@ import keras  # noqa: E402
 
 from srlib.errors import SRLibError  # noqa: E402
 from srlib.models import build_model  # noqa: E402
-from srlib.train.precision import cpu_has_bfloat16, dtype_policy, float32_copy, is_mixed  # noqa: E402
+from srlib.train.precision import bfloat16_warning, cpu_has_bfloat16, dtype_policy, float32_copy, is_mixed  # noqa: E402
 
 
 def test_dtype_policy_applies_inside_the_block_and_restores_after():
@@ -62,3 +62,17 @@ def test_cpu_has_bfloat16_reads_the_flags(tmp_path):
     without.write_text("processor : 0\nflags : fpu sse avx2\n")
     assert cpu_has_bfloat16(with_amx) and not cpu_has_bfloat16(without)
     assert not cpu_has_bfloat16(tmp_path / "missing")
+
+
+def test_bfloat16_warning_only_for_bf16_on_a_cpu_without_it(tmp_path):
+    without = tmp_path / "plain"
+    without.write_text("flags\t\t: fpu sse2 avx2 avx512f\n")
+    with_units = tmp_path / "amx"
+    with_units.write_text("flags\t\t: fpu avx512f avx512_bf16 amx_bf16\n")
+    message = bfloat16_warning("bf16", without, gpus=0)
+    assert message.startswith("warning: --precision bf16 on a CPU without bfloat16 units") and "\n" not in message
+    assert bfloat16_warning("bf16", with_units, gpus=0) is None
+    assert bfloat16_warning("bf16", without, gpus=1) is None  # a GPU brings its own bfloat16
+    assert bfloat16_warning("float32", without, gpus=0) is None
+    with pytest.raises(SRLibError, match="precision 'fp8' is not one of"):
+        bfloat16_warning("fp8", without, gpus=0)

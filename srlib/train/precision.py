@@ -19,7 +19,7 @@ from typing import Iterator
 
 from srlib.errors import SRLibError
 
-__all__ = ["PRECISIONS", "dtype_policy", "float32_copy", "cpu_has_bfloat16", "is_mixed"]
+__all__ = ["PRECISIONS", "dtype_policy", "float32_copy", "cpu_has_bfloat16", "bfloat16_warning", "is_mixed"]
 
 # Course name -> Keras dtype policy.
 PRECISIONS = {"float32": "float32", "bf16": "mixed_bfloat16"}
@@ -67,3 +67,24 @@ def cpu_has_bfloat16(cpuinfo: str | Path = "/proc/cpuinfo") -> bool:
     except OSError:
         return False
     return bool(flags & {"amx_bf16", "avx512_bf16"})
+
+
+def bfloat16_warning(precision: str, cpuinfo: str | Path = "/proc/cpuinfo", gpus: int | None = None) -> str | None:
+    """A one-line warning when ``precision`` is bf16 on a CPU-only machine without bfloat16 units, else None.
+
+    There bfloat16 is emulated and a step is slower than in float32; the run still works.
+    ``gpus`` defaults to the number TensorFlow sees (a GPU has its own bfloat16 support).
+    """
+    _policy_name(precision)
+    if precision == "float32":
+        return None
+    if gpus is None:
+        import tensorflow as tf
+
+        gpus = len(tf.config.list_physical_devices("GPU"))
+    if gpus or cpu_has_bfloat16(cpuinfo):
+        return None
+    return (
+        "warning: --precision bf16 on a CPU without bfloat16 units (no amx_bf16/avx512_bf16 in /proc/cpuinfo) "
+        "runs slower than float32 — drop --precision bf16 on this machine"
+    )

@@ -97,7 +97,11 @@ def cmd_bench(args: argparse.Namespace) -> int:
         print(upscale_bench_report(result))
     else:
         from srlib.train.bench import bench_report, run_bench
+        from srlib.train.precision import bfloat16_warning
 
+        warning = bfloat16_warning(args.precision)
+        if warning:
+            print(warning, file=sys.stderr)
         result = run_bench(
             args.model,
             args.scale,
