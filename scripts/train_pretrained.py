@@ -146,6 +146,7 @@ RECIPES = {
     },
 }
 DEFAULT_SCALES = {"srgan": 4}  # the other models keep the script's default, 3
+LOSSES = {"mse": "mean_squared_error", "l1": "mean_absolute_error"}  # --loss -> Keras loss (supervised recipes)
 PADDED_MODELS = ("fsrcnn", "espcn")  # models with a padding="replicate" option
 NIQE_MODELS = ("srresnet", "srgan")  # RGB models of the perception-distortion chapters: NIQE recorded too
 TRAIN_SETS = ("T91", "General-100")
@@ -185,7 +186,8 @@ def _recipe(args) -> dict:
     recipe["precision"] = getattr(args, "precision", None) or "float32"
     if getattr(args, "padding", None):
         _padding_option(recipe, args.padding)
-    recipe["optimizer"] = "Adam (LayerRateAdam), cosine decay of the learning rate, MSE loss"
+    recipe["loss"] = getattr(args, "loss", None) or "mse"
+    recipe["optimizer"] = f"Adam (LayerRateAdam), cosine decay of the learning rate, {recipe['loss'].upper()} loss"
     recipe["threads"] = args.threads
     if args.transfer_from:
         recipe["transfer_from"] = str(args.transfer_from)
@@ -212,6 +214,9 @@ def _srgan_recipe(recipe: dict, args) -> None:
 
     if args.transfer_from:
         raise SRLibError("--transfer-from is for FSRCNN — srgan starts from an SRResNet: use --init-from")
+    if getattr(args, "loss", None):
+        raise SRLibError("--loss is for the supervised models — srgan's pixel term is set with --content")
+    recipe.pop("loss", None)
     for option in ("content", "adv_weight"):
         if getattr(args, option, None) is not None:
             recipe[option] = getattr(args, option)
@@ -300,6 +305,7 @@ def train_run(args, *, hr_images=None, val_images=None, progress=None) -> dict:
         seed=SEED,
         jit_compile=recipe.get("jit_compile", "auto"),
         progress=progress,
+        loss=LOSSES[recipe["loss"]],
     )
     return summary
 
@@ -505,6 +511,7 @@ def _recipe_flags(args) -> str:
         f" --{name.replace('_', '-')} {value}" for name, value in given if value and not (name == "threads" and value == 1)
     )
     flags += f" --padding {args.padding}" if getattr(args, "padding", None) else ""
+    flags += f" --loss {args.loss}" if getattr(args, "loss", None) else ""
     return flags + _data_flags(getattr(args, "precision", None), getattr(args, "rescale", None))
 
 
@@ -608,6 +615,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--padding", choices=["zeros", "replicate"], default=None,
         help="fsrcnn/espcn: zero-pad every layer (default) or pad the input once by repeating edge pixels",
+    )  # fmt: skip
+    parser.add_argument(
+        "--loss", choices=["mse", "l1"], default=None,
+        help="supervised models: pixel loss, MSE as in the papers (default) or L1 (EDSR sec. 4.2)",
     )  # fmt: skip
     parser.add_argument("--note", default="", help="free text stored in the exported JSON (e.g. earlier stages)")
     parser.add_argument("--export", action="store_true", help="evaluate and ship the best checkpoint, do not train")

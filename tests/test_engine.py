@@ -166,3 +166,17 @@ def test_live_progress_draws_curves_and_sample(tmp_path):
     loss_ax, psnr_ax, sample_ax = figure.axes
     assert len(psnr_ax.lines) == 2  # the model's curve and the bicubic line
     assert sample_ax.images[0].get_array().shape[1] == 3 * progress.sample["hr"].shape[1]
+
+
+def test_loss_argument_sets_the_training_loss(tmp_path):
+    images = generated_images()
+    runs = {}
+    for loss in ("mean_squared_error", "mean_absolute_error"):
+        model = tiny_fsrcnn()
+        model.set_weights([np.full_like(w, 0.01) for w in model.get_weights()])  # the same start for both
+        summary = train(model, tiny_data(), steps=5, scale=2, run_dir=tmp_path / loss, val_images=[images[0]],
+                        steps_per_epoch=5, learning_rate=0.0, progress=quiet(), loss=loss)  # fmt: skip
+        runs[loss] = summary["history"]["loss"][0]
+        assert model.loss == loss
+    # Rate 0: the weights stay put, so each history holds its loss at the start: L1 > L2 for errors below 1.
+    assert runs["mean_absolute_error"] > runs["mean_squared_error"] > 0

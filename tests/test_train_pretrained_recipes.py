@@ -242,3 +242,16 @@ def test_tiny_replicate_padded_run_starts_from_zero_padded_weights(script, tmp_p
     record = script.export(script.parse_args([*argv, "--export"]), eval_sets={"Set5": val}, weights_dir=tmp_path / "w")
     assert load_model(tmp_path / "w" / "espcn_x3.keras").padding == "replicate"
     assert record["recipe"]["model_options"] == {"padding": "replicate"} and "--padding replicate" in record["resume"]
+
+
+def test_loss_option_is_recorded_and_kept_out_of_srgan(script):
+    assert recipe(script, "--model", "espcn")["loss"] == "mse"
+    l1 = recipe(script, "--model", "espcn", "--loss", "l1")
+    assert l1["loss"] == "l1" and "L1 loss" in l1["optimizer"] and script.LOSSES["l1"] == "mean_absolute_error"
+    args = script.parse_args(["--run-dir", "unused", "--model", "espcn", "--loss", "l1"])
+    assert " --loss l1" in script._recipe_flags(args)
+    from srlib.errors import SRLibError
+
+    with pytest.raises(SRLibError, match="--loss is for the supervised models"):
+        recipe(script, "--model", "srgan", "--loss", "l1")
+    assert "loss" not in recipe(script, "--model", "srgan")

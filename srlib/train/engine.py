@@ -130,6 +130,7 @@ def train(
     tensorboard: bool = True,
     deterministic: bool = False,
     callbacks: Sequence[Any] = (),
+    loss: str = "mean_squared_error",
 ) -> dict[str, Any]:
     """Train ``model`` for ``steps`` steps (resuming from ``run_dir`` if it holds a checkpoint).
 
@@ -139,7 +140,8 @@ def train(
     or a Keras schedule over steps; ``lr_multipliers`` maps layer names to factors
     (FSRCNN: ``{"deconvolution": 0.1}``). ``steps`` is rounded up to whole epochs.
     ``jit_compile="auto"`` uses XLA when the model trains faster with it (see
-    :func:`resolve_jit_compile`).
+    :func:`resolve_jit_compile`). ``loss`` is a Keras loss name: the papers' MSE by
+    default; ``"mean_absolute_error"`` (L1) is EDSR's choice (Lim et al. 2017, sec. 4.2).
     ``progress`` is an object like :class:`~srlib.train.callbacks.PlainProgress` (the
     default) or ``srlib.ui.progress.LiveProgress()`` in a notebook. Extra Keras
     ``callbacks`` run after the engine's own (which validate and checkpoint).
@@ -188,6 +190,7 @@ def train(
         lr_multipliers=lr_multipliers,
         jit_compile=jit_compile,
         steps_per_execution=spe,
+        loss=loss,
     )
     if saved is not None:
         weights, slots, meta = saved
