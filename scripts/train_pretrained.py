@@ -187,6 +187,8 @@ def _recipe(args) -> dict:
     if getattr(args, "padding", None):
         _padding_option(recipe, args.padding)
     recipe["loss"] = getattr(args, "loss", None) or "mse"
+    if getattr(args, "ema", None):
+        recipe["ema_momentum"] = float(args.ema)
     recipe["optimizer"] = f"Adam (LayerRateAdam), cosine decay of the learning rate, {recipe['loss'].upper()} loss"
     recipe["threads"] = args.threads
     if args.transfer_from:
@@ -214,8 +216,9 @@ def _srgan_recipe(recipe: dict, args) -> None:
 
     if args.transfer_from:
         raise SRLibError("--transfer-from is for FSRCNN — srgan starts from an SRResNet: use --init-from")
-    if getattr(args, "loss", None):
-        raise SRLibError("--loss is for the supervised models — srgan's pixel term is set with --content")
+    for option in ("loss", "ema"):
+        if getattr(args, option, None):
+            raise SRLibError(f"--{option} is for the supervised models — not for srgan")
     recipe.pop("loss", None)
     for option in ("content", "adv_weight"):
         if getattr(args, option, None) is not None:
@@ -306,6 +309,7 @@ def train_run(args, *, hr_images=None, val_images=None, progress=None) -> dict:
         jit_compile=recipe.get("jit_compile", "auto"),
         progress=progress,
         loss=LOSSES[recipe["loss"]],
+        ema_momentum=recipe.get("ema_momentum"),
     )
     return summary
 
@@ -512,6 +516,7 @@ def _recipe_flags(args) -> str:
     )
     flags += f" --padding {args.padding}" if getattr(args, "padding", None) else ""
     flags += f" --loss {args.loss}" if getattr(args, "loss", None) else ""
+    flags += f" --ema {args.ema:g}" if getattr(args, "ema", None) else ""
     return flags + _data_flags(getattr(args, "precision", None), getattr(args, "rescale", None))
 
 
@@ -619,6 +624,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--loss", choices=["mse", "l1"], default=None,
         help="supervised models: pixel loss, MSE as in the papers (default) or L1 (EDSR sec. 4.2)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--ema", type=float, default=None, metavar="MOMENTUM",
+        help="supervised models: validate and ship a moving average of the weights (e.g. 0.999; Polyak averaging)",
     )  # fmt: skip
     parser.add_argument("--note", default="", help="free text stored in the exported JSON (e.g. earlier stages)")
     parser.add_argument("--export", action="store_true", help="evaluate and ship the best checkpoint, do not train")

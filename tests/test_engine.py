@@ -180,3 +180,29 @@ def test_loss_argument_sets_the_training_loss(tmp_path):
         assert model.loss == loss
     # Rate 0: the weights stay put, so each history holds its loss at the start: L1 > L2 for errors below 1.
     assert runs["mean_absolute_error"] > runs["mean_squared_error"] > 0
+
+
+def test_ema_validates_the_moving_average_and_resumes(tmp_path):
+    images = generated_images()
+
+    def run(run_dir, steps, ema):
+        model = tiny_fsrcnn()
+        model.set_weights([np.full_like(w, 0.02) for w in model.get_weights()])
+        summary = train(model, tiny_data(), steps=steps, scale=2, run_dir=run_dir, val_images=[images[0]],
+                        steps_per_epoch=5, steps_per_execution=5, learning_rate=3e-3, progress=quiet(),
+                        ema_momentum=ema)  # fmt: skip
+        return model, summary
+
+    plain, _ = run(tmp_path / "plain", 5, None)
+    averaged, summary = run(tmp_path / "ema", 5, 0.5)
+    assert averaged.optimizer.use_ema and averaged.optimizer.ema_overwrite_frequency == 5
+    # After 5 steps the weights were replaced by their average: they differ from the plain run's.
+    assert max(np.abs(a - b).max() for a, b in zip(averaged.get_weights(), plain.get_weights())) > 1e-6
+    resumed, again = run(tmp_path / "ema", 10, 0.5)
+    assert again["resumed_from"] == 5 and again["step"] == 10
+    # Checkpoints fall on the overwrites (both every epoch), so a resumed run continues exactly.
+    straight, _ = run(tmp_path / "straight", 10, 0.5)
+    for a, b in zip(resumed.get_weights(), straight.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    with pytest.raises(SRLibError, match="ema_momentum=1.5: give a number between 0 and 1"):
+        run(tmp_path / "bad", 5, 1.5)

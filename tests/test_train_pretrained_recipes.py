@@ -252,6 +252,17 @@ def test_loss_option_is_recorded_and_kept_out_of_srgan(script):
     assert " --loss l1" in script._recipe_flags(args)
     from srlib.errors import SRLibError
 
-    with pytest.raises(SRLibError, match="--loss is for the supervised models"):
+    with pytest.raises(SRLibError, match="--loss is for the supervised models — not for srgan"):
         recipe(script, "--model", "srgan", "--loss", "l1")
     assert "loss" not in recipe(script, "--model", "srgan")
+
+
+def test_ema_option_is_recorded(script):
+    assert "ema_momentum" not in recipe(script, "--model", "espcn")
+    assert recipe(script, "--model", "espcn", "--ema", "0.999")["ema_momentum"] == 0.999
+    args = script.parse_args(["--run-dir", "unused", "--model", "espcn", "--ema", "0.999"])
+    assert " --ema 0.999" in script._recipe_flags(args)
+    from srlib.errors import SRLibError
+
+    with pytest.raises(SRLibError, match="--ema is for the supervised models"):
+        recipe(script, "--model", "srgan", "--ema", "0.99")

@@ -73,12 +73,24 @@ def compile_for_training(
     lr_multipliers: dict[str, float] | None = None,
     jit_compile: bool | str = "auto",
     steps_per_execution: int = 1,
+    steps_per_epoch: int | None = None,
     loss: str = "mean_squared_error",
+    ema_momentum: float | None = None,
 ):
-    """Compile ``model`` with the engine's defaults (MSE, per-layer-rate Adam, XLA); returns the model."""
+    """Compile ``model`` with the engine's defaults (MSE, per-layer-rate Adam, XLA); returns the model.
+
+    ``ema_momentum`` (e.g. 0.999) keeps an exponential moving average of the weights (Polyak
+    averaging) and copies it into the model every ``steps_per_epoch`` steps, so each validation
+    and checkpoint sees the averaged weights.
+    """
     from srlib.train.optimizers import LayerRateAdam
 
-    optimizer = LayerRateAdam(learning_rate=learning_rate, lr_multipliers=lr_multipliers)
+    ema = {}
+    if ema_momentum is not None:
+        if not 0.0 < float(ema_momentum) < 1.0:
+            raise SRLibError(f"ema_momentum={ema_momentum}: give a number between 0 and 1 (e.g. 0.999), or None")
+        ema = dict(use_ema=True, ema_momentum=float(ema_momentum), ema_overwrite_frequency=int(steps_per_epoch or 1))
+    optimizer = LayerRateAdam(learning_rate=learning_rate, lr_multipliers=lr_multipliers, **ema)
     model.compile(
         optimizer=optimizer,
         loss=loss,
@@ -131,6 +143,7 @@ def train(
     deterministic: bool = False,
     callbacks: Sequence[Any] = (),
     loss: str = "mean_squared_error",
+    ema_momentum: float | None = None,
 ) -> dict[str, Any]:
     """Train ``model`` for ``steps`` steps (resuming from ``run_dir`` if it holds a checkpoint).
 
@@ -142,6 +155,8 @@ def train(
     ``jit_compile="auto"`` uses XLA when the model trains faster with it (see
     :func:`resolve_jit_compile`). ``loss`` is a Keras loss name: the papers' MSE by
     default; ``"mean_absolute_error"`` (L1) is EDSR's choice (Lim et al. 2017, sec. 4.2).
+    ``ema_momentum`` validates and saves an exponential moving average of the weights
+    (see :func:`compile_for_training`).
     ``progress`` is an object like :class:`~srlib.train.callbacks.PlainProgress` (the
     default) or ``srlib.ui.progress.LiveProgress()`` in a notebook. Extra Keras
     ``callbacks`` run after the engine's own (which validate and checkpoint).
@@ -191,6 +206,8 @@ def train(
         jit_compile=jit_compile,
         steps_per_execution=spe,
         loss=loss,
+        ema_momentum=ema_momentum,
+        steps_per_epoch=steps_per_epoch,
     )
     if saved is not None:
         weights, slots, meta = saved
