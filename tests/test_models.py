@@ -132,3 +132,19 @@ def test_shipped_weights_beat_bicubic_on_set5_as_recorded(shared_datasets, name,
     record = pretrained_info(name, scale)
     assert abs(record["measured"]["Set5"]["psnr"] - ours) < 0.02
     json.dumps(record)
+
+
+# Issue 4's floors for the shipped sub-pixel models (PSNR dB, Y, scale px shaved).
+SUBPIXEL_FLOORS = [("espcn", 3, "Set5", 32.55), ("srresnet", 4, "Set5", 31.00), ("srresnet", 4, "Set14", 27.80)]
+
+
+@pytest.mark.parametrize("name, scale, dataset, floor", SUBPIXEL_FLOORS)
+def test_shipped_subpixel_weights_meet_their_floors_as_recorded(shared_datasets, name, scale, dataset, floor):
+    if not (WEIGHTS_DIR / f"{name}_x{scale}.keras").exists():
+        pytest.skip(f"{name} x{scale} weights are not shipped")
+    from srlib.data import load_images
+    from srlib.train.evaluation import evaluate_model
+
+    psnr = evaluate_model(upscaler_for(name, scale), load_images(shared_datasets / dataset), scale).mean("psnr")
+    assert psnr >= floor
+    assert abs(pretrained_info(name, scale)["measured"][dataset]["psnr"] - psnr) < 0.01
