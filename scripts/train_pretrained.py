@@ -186,10 +186,11 @@ def _recipe(args) -> dict:
     recipe["precision"] = getattr(args, "precision", None) or "float32"
     if getattr(args, "padding", None):
         _padding_option(recipe, args.padding)
-    recipe["loss"] = getattr(args, "loss", None) or "mse"
-    if getattr(args, "ema", None):
-        recipe["ema_momentum"] = float(args.ema)
-    recipe["optimizer"] = f"Adam (LayerRateAdam), cosine decay of the learning rate, {recipe['loss'].upper()} loss"
+    if recipe["model"] != "srgan":  # the GAN's loss and optimizer are _srgan_recipe's
+        recipe["loss"] = getattr(args, "loss", None) or "mse"
+        if getattr(args, "ema", None):
+            recipe["ema_momentum"] = float(args.ema)
+        recipe["optimizer"] = f"Adam (LayerRateAdam), cosine decay of the learning rate, {recipe['loss'].upper()} loss"
     recipe["threads"] = args.threads
     if args.transfer_from:
         recipe["transfer_from"] = str(args.transfer_from)
@@ -219,7 +220,6 @@ def _srgan_recipe(recipe: dict, args) -> None:
     for option in ("loss", "ema"):
         if getattr(args, option, None):
             raise SRLibError(f"--{option} is for the supervised models — not for srgan")
-    recipe.pop("loss", None)
     for option in ("content", "adv_weight"):
         if getattr(args, option, None) is not None:
             recipe[option] = getattr(args, option)

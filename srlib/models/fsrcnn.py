@@ -52,15 +52,15 @@ class FSRCNN(keras.Model):
 
             raise SRLibError(f"FSRCNN: scale must be a positive integer, got {scale}")
         padding = check_padding(padding, "FSRCNN")
-        same = "same" if padding == "zeros" else "valid"
+        conv_padding = "same" if padding == "zeros" else "valid"
         inputs = keras.Input(shape=(None, None, channels), name="lr")
         x = inputs
         if padding == "replicate":
             x = ReplicatePad(2 + m + self.DECONV_MARGIN, name="replicate_pad")(x)
-        x = prelu("feature_extraction_prelu")(conv(d, 5, "feature_extraction", padding=same)(x))
+        x = prelu("feature_extraction_prelu")(conv(d, 5, "feature_extraction", padding=conv_padding)(x))
         x = prelu("shrinking_prelu")(conv(s, 1, "shrinking")(x))
         for k in range(1, m + 1):
-            x = prelu(f"mapping_{k}_prelu")(conv(s, 3, f"mapping_{k}", padding=same)(x))
+            x = prelu(f"mapping_{k}_prelu")(conv(s, 3, f"mapping_{k}", padding=conv_padding)(x))
         x = prelu("expanding_prelu")(conv(d, 1, "expanding")(x))
         outputs = deconvolution(channels, scale, name="deconvolution")(x)
         if padding == "replicate":
