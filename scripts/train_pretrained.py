@@ -147,7 +147,7 @@ RECIPES = {
 }
 DEFAULT_SCALES = {"srgan": 4}  # the other models keep the script's default, 3
 LOSSES = {"mse": "mean_squared_error", "l1": "mean_absolute_error"}  # --loss -> Keras loss (supervised recipes)
-PADDED_MODELS = ("fsrcnn", "espcn")  # models with a padding="replicate" option
+PADDED_MODELS = ("srcnn-9-5-5", "fsrcnn", "espcn")  # models with a padding="replicate" option
 NIQE_MODELS = ("srresnet", "srgan")  # RGB models of the perception-distortion chapters: NIQE recorded too
 TRAIN_SETS = ("T91", "General-100")
 SEED = 0
@@ -203,11 +203,11 @@ def _recipe(args) -> dict:
 
 
 def _padding_option(recipe: dict, padding: str) -> None:
-    """``--padding``: how FSRCNN and ESPCN fill their border (srlib.models.layers.PADDINGS)."""
+    """``--padding``: how SRCNN, FSRCNN and ESPCN fill their border (srlib.models.layers.PADDINGS)."""
     from srlib.errors import SRLibError
 
     if recipe["model"] not in PADDED_MODELS:
-        raise SRLibError(f"--padding is for {' and '.join(PADDED_MODELS)} — {recipe['model']} always zero-pads")
+        raise SRLibError(f"--padding is for {', '.join(PADDED_MODELS)} — {recipe['model']} always zero-pads")
     recipe["model_options"] = {**recipe.get("model_options", {}), "padding": padding}
 
 

@@ -214,11 +214,12 @@ def test_padding_option_reaches_the_model_and_the_resume_line(script):
     espcn = recipe(script, "--model", "espcn", "--padding", "replicate")
     assert espcn["model_options"] == {"padding": "replicate"}
     assert "model_options" not in recipe(script, "--model", "espcn")
+    assert recipe(script, "--model", "srcnn", "--padding", "replicate")["model_options"] == {"padding": "replicate"}
     args = script.parse_args(["--run-dir", "unused", "--model", "fsrcnn", "--padding", "replicate"])
     assert " --padding replicate" in script._recipe_flags(args)
     from srlib.errors import SRLibError
 
-    with pytest.raises(SRLibError, match="--padding is for fsrcnn and espcn — srresnet always zero-pads"):
+    with pytest.raises(SRLibError, match="--padding is for srcnn-9-5-5, fsrcnn, espcn — srresnet always zero-pads"):
         recipe(script, "--model", "srresnet", "--scale", "4", "--padding", "replicate")
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import keras
 
-from srlib.models.layers import conv
+from srlib.models.layers import ReplicatePad, check_padding, conv
 
 __all__ = ["SRCNN", "SRCNN_PRESETS"]
 
@@ -21,11 +21,14 @@ SRCNN_PRESETS = {"9-1-5": (9, 1, 5), "9-3-5": (9, 3, 5), "9-5-5": (9, 5, 5)}
 class SRCNN(keras.Model):
     """SRCNN ``f1-f2-f3`` with ``n1``/``n2`` filters; maps a bicubic-upscaled image to its SR.
 
-    Unlike the paper, which trains with 'valid' convolutions (a 33x33 input gives a
-    21x21 output, compared with the centre of the label), every layer here uses
-    'same' zero padding: the output has the input's size for any input, so whole
-    images and patches go through unchanged and no label cropping is needed. The
-    border pixels see zero padding; the evaluation protocol shaves ``scale`` pixels.
+    The paper trains with 'valid' convolutions (a 33x33 input gives a 21x21 output,
+    compared with the centre of the label). Here the output always has the input's
+    size, so whole images and patches go through unchanged and no label cropping is
+    needed. ``padding="zeros"`` gets there by zero-padding every layer (Keras' 'same'),
+    so border pixels see zeros. ``"replicate"`` pads the input once by the receptive
+    radius, ``(f1 + f2 + f3 - 3) / 2``, repeating edge pixels as the paper's test code
+    does, then runs 'valid' convolutions: the loss on a patch then teaches interior
+    behaviour only, as the paper's cropped labels do. The weights are the same either way.
 
     ``SRCNN.preset("9-5-5")`` builds the paper's named configurations.
     """
@@ -42,22 +45,29 @@ class SRCNN(keras.Model):
         n1: int = 64,
         n2: int = 32,
         channels: int = 1,
+        padding: str = "zeros",
         name: str = "srcnn",
         **kwargs,
     ) -> None:
+        padding = check_padding(padding, "SRCNN")
+        conv_padding = "same" if padding == "zeros" else "valid"
         inputs = keras.Input(shape=(None, None, channels), name="bicubic")
-        x = conv(n1, f1, "patch_extraction", activation="relu")(inputs)
-        x = conv(n2, f2, "nonlinear_mapping", activation="relu")(x)
+        x = inputs
+        if padding == "replicate":
+            x = ReplicatePad((f1 + f2 + f3 - 3) // 2, name="replicate_pad")(x)
+        x = conv(n1, f1, "patch_extraction", activation="relu", padding=conv_padding)(x)
+        x = conv(n2, f2, "nonlinear_mapping", activation="relu", padding=conv_padding)(x)
         # The paper initialises the last layer with a tiny Gaussian (std 0.001): the output starts near zero.
         outputs = keras.layers.Conv2D(
             channels,
             f3,
-            padding="same",
+            padding=conv_padding,
             kernel_initializer=keras.initializers.RandomNormal(stddev=0.001),
             name="reconstruction",
         )(x)
         super().__init__(inputs=inputs, outputs=outputs, name=name, **kwargs)
         self.f1, self.f2, self.f3, self.n1, self.n2, self.channels = f1, f2, f3, n1, n2, channels
+        self.padding = padding
         self.scale = None  # SRCNN works at any scale: the bicubic upscaling sets it
 
     @classmethod
@@ -78,6 +88,7 @@ class SRCNN(keras.Model):
             "n1": self.n1,
             "n2": self.n2,
             "channels": self.channels,
+            "padding": self.padding,
             "name": self.name,
         }
 
