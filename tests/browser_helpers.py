@@ -217,8 +217,22 @@ RUN_STATE_JS = """
 # The swipe view's decoded picture: redraw counter, src, and one checksum per pixel column.
 SWIPE_PIXELS_JS = """
 async (view) => {
-  const img = view.querySelector('img.srlib-image');
-  await img.decode();
+  // Decode a private copy of what is shown. The widget may swap the shown image while we read it and
+  // revoke the old blob URL, which makes decode() reject (EncodingError): then read the new one.
+  let img, version;
+  for (let attempt = 1; ; attempt++) {
+    const shown = view.querySelector('img.srlib-image');
+    version = Number(view.dataset.version || 0);
+    img = new Image();
+    img.src = shown.src;
+    try {
+      await img.decode();
+      break;
+    } catch (error) {
+      if (attempt >= 20) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
   const canvas = document.createElement('canvas');
   canvas.width = img.naturalWidth;
   canvas.height = img.naturalHeight;
@@ -231,6 +245,6 @@ async (view) => {
       const i = 4 * (y * width + x);
       columns[x] = (columns[x] * 31 + data[i] * 65536 + data[i + 1] * 256 + data[i + 2]) % 2147483647;
     }
-  return { version: Number(view.dataset.version || 0), src: img.src, width, height, columns };
+  return { version, src: img.src, width, height, columns };
 }
 """
