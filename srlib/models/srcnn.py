@@ -27,8 +27,9 @@ class SRCNN(keras.Model):
     needed. ``padding="zeros"`` gets there by zero-padding every layer (Keras' 'same'),
     so border pixels see zeros. ``"replicate"`` pads the input once by the receptive
     radius, ``(f1 + f2 + f3 - 3) / 2``, repeating edge pixels as the paper's test code
-    does, then runs 'valid' convolutions: the loss on a patch then teaches interior
-    behaviour only, as the paper's cropped labels do. The weights are the same either way.
+    does, then runs 'valid' convolutions: every output pixel sees image-like content, so
+    training never spends capacity on zero borders (the paper's cropped labels avoid them
+    too). The weights are the same either way.
 
     ``SRCNN.preset("9-5-5")`` builds the paper's named configurations.
     """
