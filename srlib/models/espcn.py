@@ -14,7 +14,7 @@ from typing import Sequence
 
 import keras
 
-from srlib.models.layers import ReplicatePad, check_padding
+from srlib.models.layers import check_padding, pad_input
 from srlib.models.pixel_shuffle import PixelShuffle, icnr_initializer
 
 __all__ = ["ESPCN"]
@@ -58,11 +58,8 @@ class ESPCN(keras.Model):
 
             raise SRLibError(f"ESPCN: give one kernel size per layer: {len(filters) + 1} kernels for filters={filters}")
         padding = check_padding(padding, "ESPCN")
-        conv_padding = "same" if padding == "zeros" else "valid"
         inputs = keras.Input(shape=(None, None, channels), name="lr")
-        x = inputs
-        if padding == "replicate":
-            x = ReplicatePad(sum(k // 2 for k in kernels), name="replicate_pad")(x)
+        x, conv_padding = pad_input(inputs, padding, sum(k // 2 for k in kernels))
         for k, (width, size) in enumerate(zip(filters, kernels), start=1):
             x = keras.layers.Conv2D(width, size, padding=conv_padding, activation=activation, name=f"conv_{k}")(x)
         last_init = icnr_initializer(scale, keras.initializers.GlorotUniform) if icnr else "glorot_uniform"

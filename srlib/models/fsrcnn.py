@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import keras
 
-from srlib.models.layers import ReplicatePad, check_padding, conv, deconvolution, prelu
+from srlib.models.layers import check_padding, conv, deconvolution, pad_input, prelu
 
 __all__ = ["FSRCNN", "FSRCNN_S"]
 
@@ -52,11 +52,8 @@ class FSRCNN(keras.Model):
 
             raise SRLibError(f"FSRCNN: scale must be a positive integer, got {scale}")
         padding = check_padding(padding, "FSRCNN")
-        conv_padding = "same" if padding == "zeros" else "valid"
         inputs = keras.Input(shape=(None, None, channels), name="lr")
-        x = inputs
-        if padding == "replicate":
-            x = ReplicatePad(2 + m + self.DECONV_MARGIN, name="replicate_pad")(x)
+        x, conv_padding = pad_input(inputs, padding, 2 + m + self.DECONV_MARGIN)
         x = prelu("feature_extraction_prelu")(conv(d, 5, "feature_extraction", padding=conv_padding)(x))
         x = prelu("shrinking_prelu")(conv(s, 1, "shrinking")(x))
         for k in range(1, m + 1):

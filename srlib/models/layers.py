@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import keras
 
-__all__ = ["he_normal", "conv", "prelu", "deconvolution", "ReplicatePad", "PADDINGS", "check_padding"]
+__all__ = ["he_normal", "conv", "prelu", "deconvolution", "ReplicatePad", "PADDINGS", "check_padding", "pad_input"]
 
 # How a model fills the border its convolutions need: "zeros" (each convolution pads with zeros, Keras'
 # 'same') or "replicate" (the input is padded once by repeating its edge pixels, then every convolution
@@ -28,6 +28,17 @@ def check_padding(padding: str, model: str) -> str:
 
         raise SRLibError(f"{model}: padding={padding!r} is not known — use one of {', '.join(PADDINGS)}")
     return padding
+
+
+def pad_input(x, padding: str, width: int) -> tuple:
+    """A model's input under a checked ``padding``, and the padding its convolutions then use.
+
+    ``"zeros"``: the input as it is, convolutions 'same'. ``"replicate"``: the input padded
+    by ``width`` edge pixels (the model's receptive radius), convolutions 'valid'.
+    """
+    if padding == "zeros":
+        return x, "same"
+    return ReplicatePad(width, name="replicate_pad")(x), "valid"
 
 
 def conv(

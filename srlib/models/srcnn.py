@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import keras
 
-from srlib.models.layers import ReplicatePad, check_padding, conv
+from srlib.models.layers import check_padding, conv, pad_input
 
 __all__ = ["SRCNN", "SRCNN_PRESETS"]
 
@@ -51,11 +51,8 @@ class SRCNN(keras.Model):
         **kwargs,
     ) -> None:
         padding = check_padding(padding, "SRCNN")
-        conv_padding = "same" if padding == "zeros" else "valid"
         inputs = keras.Input(shape=(None, None, channels), name="bicubic")
-        x = inputs
-        if padding == "replicate":
-            x = ReplicatePad((f1 + f2 + f3 - 3) // 2, name="replicate_pad")(x)
+        x, conv_padding = pad_input(inputs, padding, (f1 + f2 + f3 - 3) // 2)
         x = conv(n1, f1, "patch_extraction", activation="relu", padding=conv_padding)(x)
         x = conv(n2, f2, "nonlinear_mapping", activation="relu", padding=conv_padding)(x)
         # The paper initialises the last layer with a tiny Gaussian (std 0.001): the output starts near zero.
