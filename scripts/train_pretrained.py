@@ -188,6 +188,8 @@ def _recipe(args) -> dict:
     recipe["precision"] = getattr(args, "precision", None) or "float32"
     if getattr(args, "padding", None):
         _padding_option(recipe, args.padding)
+    if getattr(args, "last_layer_rate", None) is not None:
+        _last_layer_rate(recipe, args.last_layer_rate)
     if recipe["model"] != "srgan":  # the GAN's loss and optimizer are _srgan_recipe's
         recipe["loss"] = getattr(args, "loss", None) or "mse"
         if getattr(args, "ema", None):
@@ -211,6 +213,22 @@ def _padding_option(recipe: dict, padding: str) -> None:
     if recipe["model"] not in PADDED_MODELS:
         raise SRLibError(f"--padding is for {', '.join(PADDED_MODELS)} — {recipe['model']} always zero-pads")
     recipe["model_options"] = {**recipe.get("model_options", {}), "padding": padding}
+
+
+def _last_layer_rate(recipe: dict, factor: float) -> None:
+    """``--last-layer-rate``: the learning-rate factor of the FSRCNN deconvolution or SRCNN reconstruction.
+
+    The papers use 0.1 with SGD (FSRCNN sec. 3.3, SRCNN sec. 4.1), where it keeps the
+    large last layer stable. With Adam the factor shrinks that layer's step size itself
+    (see srlib.train.optimizers), so a fine-tuning stage may want it back at 1.
+    """
+    from srlib.errors import SRLibError
+
+    if not recipe.get("lr_multipliers"):
+        raise SRLibError(f"--last-layer-rate is for fsrcnn and srcnn — {recipe['model']} has one learning rate")
+    if not 0.0 < factor <= 10.0:
+        raise SRLibError(f"--last-layer-rate {factor:g} is outside (0, 10] — the papers use 0.1; try 0.1 to 1")
+    recipe["lr_multipliers"] = {name: float(factor) for name in recipe["lr_multipliers"]}
 
 
 def _srgan_recipe(recipe: dict, args) -> None:
@@ -518,6 +536,8 @@ def _recipe_flags(args) -> str:
     )
     flags += f" --padding {args.padding}" if getattr(args, "padding", None) else ""
     flags += f" --loss {args.loss}" if getattr(args, "loss", None) else ""
+    rate = getattr(args, "last_layer_rate", None)
+    flags += f" --last-layer-rate {rate:g}" if rate is not None else ""
     flags += f" --ema {args.ema:g}" if getattr(args, "ema", None) else ""
     return flags + _data_flags(getattr(args, "precision", None), getattr(args, "rescale", None))
 
@@ -630,6 +650,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--ema", type=float, default=None, metavar="MOMENTUM",
         help="supervised models: validate and ship a moving average of the weights (e.g. 0.999; Polyak averaging)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--last-layer-rate", type=float, default=None, metavar="F",
+        help="fsrcnn/srcnn: learning-rate factor of the last layer (default the papers' 0.1)",
     )  # fmt: skip
     parser.add_argument("--note", default="", help="free text stored in the exported JSON (e.g. earlier stages)")
     parser.add_argument("--export", action="store_true", help="evaluate and ship the best checkpoint, do not train")

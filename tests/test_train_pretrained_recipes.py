@@ -267,3 +267,17 @@ def test_ema_option_is_recorded(script):
 
     with pytest.raises(SRLibError, match="--ema is for the supervised models"):
         recipe(script, "--model", "srgan", "--ema", "0.99")
+
+
+def test_last_layer_rate_option_is_recorded(script):
+    assert recipe(script, "--model", "fsrcnn")["lr_multipliers"] == {"deconvolution": 0.1}
+    assert recipe(script, "--model", "fsrcnn", "--last-layer-rate", "1")["lr_multipliers"] == {"deconvolution": 1.0}
+    assert recipe(script, "--model", "srcnn", "--last-layer-rate", "0.5")["lr_multipliers"] == {"reconstruction": 0.5}
+    args = script.parse_args(["--run-dir", "unused", "--model", "fsrcnn", "--last-layer-rate", "1"])
+    assert " --last-layer-rate 1" in script._recipe_flags(args)
+    from srlib.errors import SRLibError
+
+    with pytest.raises(SRLibError, match="--last-layer-rate is for fsrcnn and srcnn — espcn has one learning rate"):
+        recipe(script, "--model", "espcn", "--last-layer-rate", "1")
+    with pytest.raises(SRLibError, match=r"--last-layer-rate 0 is outside \(0, 10\]"):
+        recipe(script, "--model", "fsrcnn", "--last-layer-rate", "0")
