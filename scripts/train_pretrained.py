@@ -11,11 +11,13 @@ Recipe (one function per model below, all resumable):
   (sec. 3.3), He init; validation on Set5 every epoch, best model kept by PSNR.
   (The paper's tiny 7-11 pixel LR patches suit its unpadded training; with 'same'
   padding they are mostly border — a first run on 11x11 patches stalled near 32.4 dB
-  at x3, and moving to 24x24 patches helped. The shipped weights add ``--padding
-  replicate --rescale 0.9 0.8 0.7 0.6 --precision bf16``; their JSON tells their story);
+  at x3, and moving to 24x24 patches helped. The shipped weights add ``--rescale 0.9
+  0.8 0.7 0.6 --precision bf16`` and were trained in stages: replicate padding first,
+  then a long zero-padded cycle for x2 and x3 (twice as fast); their JSON tells their story);
 * SRCNN 9-5-5 x3: bicubic-upscaled 33x33 patches, batch 32, Adam cosine 3e-4 -> 3e-6,
   the reconstruction layer at 0.1x (TPAMI sec. 4.1 uses 10x smaller rates there); the
-  shipped weights continued on 48x48 patches with the same three flags as FSRCNN;
+  shipped weights continued on 48x48 patches with ``--padding replicate`` and the
+  same two flags as FSRCNN;
 * SRResNet x4 (no BN, RGB): LR patches 24x24, batch 16, Adam cosine 4e-4 -> 4e-6;
 * ESPCN x3 (Y): LR patches 24x24, batch 32, Adam cosine 1e-3 -> 1e-5, 40k steps;
 * SRGAN x4 (Ledig et al. 2017, sec. 3.2): the generator starts from the shipped
@@ -641,7 +643,7 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     parser.add_argument(
         "--padding", choices=["zeros", "replicate"], default=None,
-        help="fsrcnn/espcn: zero-pad every layer (default) or pad the input once by repeating edge pixels",
+        help="srcnn/fsrcnn/espcn: zero-pad every layer (default) or pad the input once by repeating edge pixels",
     )  # fmt: skip
     parser.add_argument(
         "--loss", choices=["mse", "l1"], default=None,
