@@ -197,6 +197,8 @@ def _recipe(args) -> dict:
         if getattr(args, "ema", None):
             recipe["ema_momentum"] = float(args.ema)
         recipe["optimizer"] = f"Adam (LayerRateAdam), cosine decay of the learning rate, {recipe['loss'].upper()} loss"
+        if getattr(args, "loss_border", None):
+            _loss_border(recipe, args.loss_border)
     recipe["threads"] = args.threads
     if args.transfer_from:
         recipe["transfer_from"] = str(args.transfer_from)
@@ -233,15 +235,28 @@ def _last_layer_rate(recipe: dict, factor: float) -> None:
     recipe["lr_multipliers"] = {name: float(factor) for name in recipe["lr_multipliers"]}
 
 
+def _loss_border(recipe: dict, border: int) -> None:
+    """``--loss-border``: leave ``border`` output pixels on each side of a patch out of the loss.
+
+    The papers' unpadded training (SRCNN sec. 4.1, FSRCNN sec. 4.1) fits only outputs
+    computed from real pixels; see srlib.train.border_loss.
+    """
+    from srlib.train.border_loss import check_border
+
+    check_border(border, recipe["patch_size"])
+    recipe["loss_border"] = int(border)
+    recipe["optimizer"] += f" on each patch without its {border}-pixel border"
+
+
 def _srgan_recipe(recipe: dict, args) -> None:
     """The GAN's own entries: content loss, adversarial weight, discriminator, schedule."""
     from srlib.errors import SRLibError
 
     if args.transfer_from:
         raise SRLibError("--transfer-from is for FSRCNN — srgan starts from an SRResNet: use --init-from")
-    for option in ("loss", "ema"):
+    for option in ("loss", "ema", "loss_border"):
         if getattr(args, option, None):
-            raise SRLibError(f"--{option} is for the supervised models — not for srgan")
+            raise SRLibError(f"--{option.replace('_', '-')} is for the supervised models — not for srgan")
     for option in ("content", "adv_weight"):
         if getattr(args, option, None) is not None:
             recipe[option] = getattr(args, option)
@@ -330,10 +345,18 @@ def train_run(args, *, hr_images=None, val_images=None, progress=None) -> dict:
         seed=SEED,
         jit_compile=recipe.get("jit_compile", "auto"),
         progress=progress,
-        loss=LOSSES[recipe["loss"]],
+        loss=_loss(recipe),
         ema_momentum=recipe.get("ema_momentum"),
     )
     return summary
+
+
+def _loss(recipe: dict):
+    """The recipe's pixel loss: a Keras loss name, or that loss without a border (``--loss-border``)."""
+    from srlib.train.border_loss import BorderCroppedLoss
+
+    base = LOSSES[recipe["loss"]]
+    return BorderCroppedLoss(recipe["loss_border"], base) if recipe.get("loss_border") else base
 
 
 def _repo_path(path: str | os.PathLike) -> Path:
@@ -541,6 +564,7 @@ def _recipe_flags(args) -> str:
     rate = getattr(args, "last_layer_rate", None)
     flags += f" --last-layer-rate {rate:g}" if rate is not None else ""
     flags += f" --ema {args.ema:g}" if getattr(args, "ema", None) else ""
+    flags += f" --loss-border {args.loss_border}" if getattr(args, "loss_border", None) else ""
     return flags + _data_flags(getattr(args, "precision", None), getattr(args, "rescale", None))
 
 
@@ -652,6 +676,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--ema", type=float, default=None, metavar="MOMENTUM",
         help="supervised models: validate and ship a moving average of the weights (e.g. 0.999; Polyak averaging)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--loss-border", type=int, default=None, metavar="PX",
+        help="supervised models: leave PX output pixels on each side of a patch out of the loss (unpadded training)",
     )  # fmt: skip
     parser.add_argument(
         "--last-layer-rate", type=float, default=None, metavar="F",

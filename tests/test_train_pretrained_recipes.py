@@ -281,3 +281,38 @@ def test_last_layer_rate_option_is_recorded(script):
         recipe(script, "--model", "espcn", "--last-layer-rate", "1")
     with pytest.raises(SRLibError, match=r"--last-layer-rate 0 is outside \(0, 10\]"):
         recipe(script, "--model", "fsrcnn", "--last-layer-rate", "0")
+
+
+def test_loss_border_option_is_checked_recorded_and_kept_out_of_srgan(script):
+    bordered = recipe(script, "--model", "fsrcnn", "--lr-patch", "32", "--loss-border", "18")
+    assert bordered["loss_border"] == 18 and "without its 18-pixel border" in bordered["optimizer"]
+    assert "loss_border" not in recipe(script, "--model", "fsrcnn")
+    args = script.parse_args(["--run-dir", "unused", "--model", "fsrcnn", "--loss-border", "6"])
+    assert " --loss-border 6" in script._recipe_flags(args)
+    from srlib.errors import SRLibError
+
+    with pytest.raises(SRLibError, match="loss border 36 leaves no pixels of a 72-pixel output patch — use less than 36"):
+        recipe(script, "--model", "fsrcnn", "--loss-border", "36")
+    with pytest.raises(SRLibError, match="--loss-border is for the supervised models — not for srgan"):
+        recipe(script, "--model", "srgan", "--loss-border", "4")
+
+
+def test_tiny_run_with_a_loss_border_trains_saves_and_resumes(script, tmp_path):
+    pytest.importorskip("tensorflow")
+    from srlib.models import load_model
+    from srlib.train.callbacks import PlainProgress
+    from synthetic import generated_images
+
+    argv = ["--model", "fsrcnn", "--run-dir", str(tmp_path / "run"), "--steps", "2", "--steps-per-epoch", "1",
+            "--lr-patch", "8", "--batch-size", "2", "--loss-border", "6"]  # fmt: skip
+    images, val = generated_images(count=2, size=40), [("val", generated_images(count=1, size=36)[0])]
+    summary = script.train_run(script.parse_args(argv), hr_images=images, val_images=val,
+                               progress=PlainProgress(stream=io.StringIO()))  # fmt: skip
+    assert summary["step"] == 2 and np.isfinite(summary["history"]["loss"][-1])
+    assert load_model(tmp_path / "run" / "best.keras").scale == 3  # saved with the custom loss compiled in
+    argv[argv.index("--steps") + 1] = "3"
+    resumed = script.train_run(script.parse_args(argv), hr_images=images, val_images=val,
+                               progress=PlainProgress(stream=io.StringIO()))  # fmt: skip
+    assert resumed["resumed_from"] == 2 and resumed["step"] == 3
+    record = script.export(script.parse_args([*argv, "--export"]), eval_sets={"Set5": val}, weights_dir=tmp_path / "w")
+    assert record["recipe"]["loss_border"] == 6 and "--loss-border 6" in record["resume"]

@@ -74,7 +74,7 @@ def compile_for_training(
     jit_compile: bool | str = "auto",
     steps_per_execution: int = 1,
     steps_per_epoch: int | None = None,
-    loss: str = "mean_squared_error",
+    loss: Any = "mean_squared_error",
     ema_momentum: float | None = None,
 ):
     """Compile ``model`` with the engine's defaults (MSE, per-layer-rate Adam, XLA); returns the model.
@@ -142,7 +142,7 @@ def train(
     tensorboard: bool = True,
     deterministic: bool = False,
     callbacks: Sequence[Any] = (),
-    loss: str = "mean_squared_error",
+    loss: Any = "mean_squared_error",
     ema_momentum: float | None = None,
 ) -> dict[str, Any]:
     """Train ``model`` for ``steps`` steps (resuming from ``run_dir`` if it holds a checkpoint).
@@ -154,7 +154,8 @@ def train(
     (FSRCNN: ``{"deconvolution": 0.1}``). ``steps`` is rounded up to whole epochs.
     ``jit_compile="auto"`` uses XLA when the model trains faster with it (see
     :func:`resolve_jit_compile`). ``loss`` is a Keras loss name: the papers' MSE by
-    default; ``"mean_absolute_error"`` (L1) is EDSR's choice (Lim et al. 2017, sec. 4.2).
+    default; ``"mean_absolute_error"`` (L1) is EDSR's choice (Lim et al. 2017, sec. 4.2);
+    a Keras loss object such as :class:`~srlib.train.border_loss.BorderCroppedLoss` also works.
     ``ema_momentum`` validates and saves an exponential moving average of the weights
     (see :func:`compile_for_training`).
     ``progress`` is an object like :class:`~srlib.train.callbacks.PlainProgress` (the
