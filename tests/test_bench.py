@@ -42,3 +42,16 @@ def test_bf16_bench_times_a_mixed_model_without_xla():
     assert "bf16" in bench_report(result).splitlines()[1]
     with pytest.raises(SRLibError, match="precision"):
         run_bench("espcn", scale=2, batch_size=4, steps=2, precision="fp8")
+
+
+def test_steady_timing_waits_for_two_rounds_that_agree():
+    from srlib.train.bench import steady_timing
+
+    def rounds(*times):
+        values = iter(times)
+        return lambda: next(values)
+
+    assert steady_timing(rounds(0.51, 0.50, 0.9)) == (0.50, 2)  # steady at once
+    assert steady_timing(rounds(0.51, 0.45, 0.35, 0.34, 0.9)) == (0.34, 4)  # a slow warm-up
+    assert steady_timing(rounds(1.0, 2.0, 1.0, 2.0, 1.0), max_rounds=5) == (1.0, 5)  # never steady: stops
+    assert steady_timing(rounds(0.7), max_rounds=1) == (0.7, 1)
