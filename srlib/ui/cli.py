@@ -155,7 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--model", default="fsrcnn", help="fsrcnn, fsrcnn-s, srcnn, espcn or srresnet")
     bench.add_argument("--scale", type=int, default=3)
     bench.add_argument("--batch-size", type=int, default=128)
-    bench.add_argument("--steps", type=int, default=50, help="timed steps per configuration (after a warm-up)")
+    bench.add_argument("--steps", type=int, default=50, help="steps per timed round, after a warm-up (ours: rounds repeat until two agree within 5%%)")
     bench.add_argument("--lr-patch", type=int, default=11, help="LR patch side (default 11; SRCNN: HR = scale x this)")
     bench.add_argument(
         "--precision",
