@@ -19,11 +19,11 @@ from srlib.errors import SRLibError
 __all__ = ["BorderCroppedLoss", "check_border"]
 
 
-def check_border(border: int, patch_size: int) -> None:
+def check_border(border: int, patch_size: int | None = None) -> None:
     """Raise a one-line error if ``border`` is negative or leaves nothing of a ``patch_size`` output patch."""
     if border < 0:
         raise SRLibError(f"loss border {border} is negative — give 0 (the whole patch) or a few output pixels")
-    if 2 * border >= patch_size:
+    if patch_size is not None and 2 * border >= patch_size:
         raise SRLibError(
             f"loss border {border} leaves no pixels of a {patch_size}-pixel output patch — "
             f"use less than {(patch_size + 1) // 2} or larger patches (--lr-patch)"
@@ -38,7 +38,7 @@ class BorderCroppedLoss(keras.losses.Loss):
         super().__init__(name=name, **kwargs)
         self.border = int(border)
         self.base = str(base)
-        check_border(self.border, 2 * self.border + 1)
+        check_border(self.border)  # the patch size is checked where it is known (the recipe)
         self._base_fn = keras.losses.get(self.base)
 
     def call(self, y_true, y_pred):
