@@ -153,7 +153,8 @@ RECIPES = {
     },
 }
 DEFAULT_SCALES = {"srgan": 4}  # the other models keep the script's default, 3
-LOSSES = {"mse": "mean_squared_error", "l1": "mean_absolute_error"}  # --loss -> Keras loss (supervised recipes)
+# --loss -> Keras loss (supervised recipes); "srlib>..." names are srlib's registered losses
+LOSSES = {"mse": "mean_squared_error", "l1": "mean_absolute_error", "psnr": "srlib>patch_psnr_loss"}
 PADDED_MODELS = ("srcnn-9-5-5", "fsrcnn", "espcn")  # models with a padding="replicate" option
 NIQE_MODELS = ("srresnet", "srgan")  # RGB models of the perception-distortion chapters: NIQE recorded too
 TRAIN_SETS = ("T91", "General-100")
@@ -356,10 +357,10 @@ def train_run(args, *, hr_images=None, val_images=None, progress=None) -> dict:
 
 def _loss(recipe: dict):
     """The recipe's pixel loss: a Keras loss name, or that loss without a border (``--loss-border``)."""
-    from srlib.train.border_loss import BorderCroppedLoss
+    from srlib.train.border_loss import BorderCroppedLoss, pixel_loss
 
     base = LOSSES[recipe["loss"]]
-    return BorderCroppedLoss(recipe["loss_border"], base) if recipe.get("loss_border") else base
+    return BorderCroppedLoss(recipe["loss_border"], base) if recipe.get("loss_border") else pixel_loss(base)
 
 
 def _repo_path(path: str | os.PathLike) -> Path:
@@ -673,8 +674,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="srcnn/fsrcnn/espcn: zero-pad every layer (default) or pad the input once by repeating edge pixels",
     )  # fmt: skip
     parser.add_argument(
-        "--loss", choices=["mse", "l1"], default=None,
-        help="supervised models: pixel loss, MSE as in the papers (default) or L1 (EDSR sec. 4.2)",
+        "--loss", choices=list(LOSSES), default=None,
+        help="supervised models: pixel loss, MSE as in the papers (default), L1 (EDSR sec. 4.2) "
+        "or psnr (mean of per-patch log MSE, the benchmark's scale; srlib.train.psnr_loss)",
     )  # fmt: skip
     parser.add_argument(
         "--ema", type=float, default=None, metavar="MOMENTUM",

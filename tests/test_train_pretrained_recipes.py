@@ -251,6 +251,8 @@ def test_loss_option_is_recorded_and_kept_out_of_srgan(script):
     assert l1["loss"] == "l1" and "L1 loss" in l1["optimizer"] and script.LOSSES["l1"] == "mean_absolute_error"
     args = script.parse_args(["--run-dir", "unused", "--model", "espcn", "--loss", "l1"])
     assert " --loss l1" in script._recipe_flags(args)
+    psnr = recipe(script, "--model", "fsrcnn", "--loss", "psnr")
+    assert psnr["loss"] == "psnr" and "PSNR loss" in psnr["optimizer"]
     from srlib.errors import SRLibError
 
     with pytest.raises(SRLibError, match="--loss is for the supervised models — not for srgan"):
@@ -295,6 +297,22 @@ def test_loss_border_option_is_checked_recorded_and_kept_out_of_srgan(script):
         recipe(script, "--model", "fsrcnn", "--loss-border", "36")
     with pytest.raises(SRLibError, match="--loss-border is for the supervised models — not for srgan"):
         recipe(script, "--model", "srgan", "--loss-border", "4")
+
+
+def test_tiny_run_with_the_psnr_loss_trains_and_records_it(script, tmp_path):
+    pytest.importorskip("tensorflow")
+    from srlib.train.callbacks import PlainProgress
+    from synthetic import generated_images
+
+    argv = ["--model", "fsrcnn", "--run-dir", str(tmp_path / "run"), "--steps", "2", "--steps-per-epoch", "1",
+            "--lr-patch", "8", "--batch-size", "2", "--loss", "psnr"]  # fmt: skip
+    images, val = generated_images(count=2, size=40), [("val", generated_images(count=1, size=36)[0])]
+    summary = script.train_run(script.parse_args(argv), hr_images=images, val_images=val,
+                               progress=PlainProgress(stream=io.StringIO()))  # fmt: skip
+    loss = summary["history"]["loss"][-1]
+    assert summary["step"] == 2 and np.isfinite(loss) and -40 < loss < 0  # decibels: 10 log10(MSE + 1e-4)
+    record = script.export(script.parse_args([*argv, "--export"]), eval_sets={"Set5": val}, weights_dir=tmp_path / "w")
+    assert record["recipe"]["loss"] == "psnr" and "--loss psnr" in record["resume"]
 
 
 def test_tiny_run_with_a_loss_border_trains_saves_and_resumes(script, tmp_path):

@@ -16,7 +16,7 @@ import keras
 
 from srlib.errors import SRLibError
 
-__all__ = ["BorderCroppedLoss", "check_border"]
+__all__ = ["BorderCroppedLoss", "check_border", "pixel_loss"]
 
 
 def check_border(border: int, patch_size: int | None = None) -> None:
@@ -30,6 +30,15 @@ def check_border(border: int, patch_size: int | None = None) -> None:
         )
 
 
+def pixel_loss(name: str):
+    """The loss function called ``name``: a Keras loss name, or a registered srlib loss ("srlib>patch_psnr_loss")."""
+    if name.startswith("srlib>"):
+        import srlib.train.psnr_loss  # noqa: F401  (registers srlib's losses with Keras)
+
+        return keras.saving.get_registered_object(name)
+    return keras.losses.get(name)
+
+
 @keras.saving.register_keras_serializable(package="srlib")
 class BorderCroppedLoss(keras.losses.Loss):
     """``base`` (a Keras loss name) on the outputs with ``border`` pixels cut from every side."""
@@ -39,7 +48,7 @@ class BorderCroppedLoss(keras.losses.Loss):
         self.border = int(border)
         self.base = str(base)
         check_border(self.border)  # the patch size is checked where it is known (the recipe)
-        self._base_fn = keras.losses.get(self.base)
+        self._base_fn = pixel_loss(self.base)
 
     def call(self, y_true, y_pred):
         b = self.border
