@@ -299,16 +299,22 @@ def test_loss_border_option_is_checked_recorded_and_kept_out_of_srgan(script):
         recipe(script, "--model", "srgan", "--loss-border", "4")
 
 
-def test_tiny_run_with_the_psnr_loss_trains_and_records_it(script, tmp_path):
-    pytest.importorskip("tensorflow")
+def _tiny_fsrcnn_run(script, tmp_path, *flags: str, steps: int = 2):
+    """Train a tiny FSRCNN with ``flags`` on generated images for ``steps`` steps (resuming if run before)."""
     from srlib.train.callbacks import PlainProgress
     from synthetic import generated_images
 
-    argv = ["--model", "fsrcnn", "--run-dir", str(tmp_path / "run"), "--steps", "2", "--steps-per-epoch", "1",
-            "--lr-patch", "8", "--batch-size", "2", "--loss", "psnr"]  # fmt: skip
+    argv = ["--model", "fsrcnn", "--run-dir", str(tmp_path / "run"), "--steps", str(steps), "--steps-per-epoch", "1",
+            "--lr-patch", "8", "--batch-size", "2", *flags]  # fmt: skip
     images, val = generated_images(count=2, size=40), [("val", generated_images(count=1, size=36)[0])]
     summary = script.train_run(script.parse_args(argv), hr_images=images, val_images=val,
                                progress=PlainProgress(stream=io.StringIO()))  # fmt: skip
+    return argv, val, summary
+
+
+def test_tiny_run_with_the_psnr_loss_trains_and_records_it(script, tmp_path):
+    pytest.importorskip("tensorflow")
+    argv, val, summary = _tiny_fsrcnn_run(script, tmp_path, "--loss", "psnr")
     loss = summary["history"]["loss"][-1]
     assert summary["step"] == 2 and np.isfinite(loss) and -40 < loss < 0  # decibels: 10 log10(MSE + 1e-4)
     record = script.export(script.parse_args([*argv, "--export"]), eval_sets={"Set5": val}, weights_dir=tmp_path / "w")
@@ -318,19 +324,12 @@ def test_tiny_run_with_the_psnr_loss_trains_and_records_it(script, tmp_path):
 def test_tiny_run_with_a_loss_border_trains_saves_and_resumes(script, tmp_path):
     pytest.importorskip("tensorflow")
     from srlib.models import load_model
-    from srlib.train.callbacks import PlainProgress
-    from synthetic import generated_images
 
-    argv = ["--model", "fsrcnn", "--run-dir", str(tmp_path / "run"), "--steps", "2", "--steps-per-epoch", "1",
-            "--lr-patch", "8", "--batch-size", "2", "--loss-border", "6"]  # fmt: skip
-    images, val = generated_images(count=2, size=40), [("val", generated_images(count=1, size=36)[0])]
-    summary = script.train_run(script.parse_args(argv), hr_images=images, val_images=val,
-                               progress=PlainProgress(stream=io.StringIO()))  # fmt: skip
+    argv, val, summary = _tiny_fsrcnn_run(script, tmp_path, "--loss-border", "6")
     assert summary["step"] == 2 and np.isfinite(summary["history"]["loss"][-1])
     assert load_model(tmp_path / "run" / "best.keras").scale == 3  # saved with the custom loss compiled in
-    argv[argv.index("--steps") + 1] = "3"
-    resumed = script.train_run(script.parse_args(argv), hr_images=images, val_images=val,
-                               progress=PlainProgress(stream=io.StringIO()))  # fmt: skip
+    _, _, resumed = _tiny_fsrcnn_run(script, tmp_path, "--loss-border", "6", steps=3)
     assert resumed["resumed_from"] == 2 and resumed["step"] == 3
+    argv[argv.index("--steps") + 1] = "3"
     record = script.export(script.parse_args([*argv, "--export"]), eval_sets={"Set5": val}, weights_dir=tmp_path / "w")
     assert record["recipe"]["loss_border"] == 6 and "--loss-border 6" in record["resume"]
