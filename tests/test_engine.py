@@ -206,3 +206,21 @@ def test_ema_validates_the_moving_average_and_resumes(tmp_path):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
     with pytest.raises(SRLibError, match="ema_momentum=1.5: give a number between 0 and 1"):
         run(tmp_path / "bad", 5, 1.5)
+
+
+def test_a_bf16_model_is_validated_as_the_float32_model_that_ships(tmp_path):
+    from srlib.models.pretrained import upscaler_for
+    from srlib.train.callbacks import evaluate_y
+    from srlib.train.precision import dtype_policy, float32_copy
+
+    images = generated_images()
+    val = [("g", images[0])]
+    with dtype_policy("bf16"):
+        model = tiny_fsrcnn()
+    summary = train(model, tiny_data(), steps=20, scale=2, run_dir=tmp_path, val_images=val, steps_per_epoch=20,
+                    learning_rate=3e-3, progress=quiet(), tensorboard=False)  # fmt: skip
+    shipped = evaluate_y(upscaler_for(float32_copy(model), 2), val, 2)["psnr"]  # one epoch: its model is the best
+    in_bf16 = evaluate_y(upscaler_for(model, 2), val, 2)["psnr"]
+    assert summary["best_step"] == 20
+    assert summary["history"]["val_psnr"] == [pytest.approx(shipped, abs=1e-9)]
+    assert abs(in_bf16 - shipped) > 1e-4  # the two really differ, so the test tells them apart
