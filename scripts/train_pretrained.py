@@ -357,7 +357,7 @@ def train_run(args, *, hr_images=None, val_images=None, progress=None) -> dict:
 
 
 def _loss(recipe: dict):
-    """The recipe's pixel loss: a Keras loss name, or that loss without a border (``--loss-border``)."""
+    """The recipe's pixel loss (MSE, L1 or the PSNR loss), or that loss without a border (``--loss-border``)."""
     from srlib.train.border_loss import BorderCroppedLoss, pixel_loss
 
     base = LOSSES[recipe["loss"]]

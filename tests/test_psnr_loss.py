@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from srlib.errors import SRLibError
+
 tf = pytest.importorskip("tensorflow")
 
 from srlib.train.border_loss import BorderCroppedLoss, pixel_loss  # noqa: E402
@@ -52,3 +54,8 @@ def test_the_border_cropped_loss_composes_with_it_and_round_trips():
     np.testing.assert_allclose(float(loss(target, prediction)), expected, rtol=1e-5)
     again = BorderCroppedLoss.from_config(loss.get_config())
     np.testing.assert_allclose(float(again(target, prediction)), expected, rtol=1e-5)
+
+
+def test_an_unknown_srlib_loss_name_is_a_one_line_error():
+    with pytest.raises(SRLibError, match="loss 'srlib>psnr' is not one of srlib's losses"):
+        pixel_loss("srlib>psnr")

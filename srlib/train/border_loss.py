@@ -35,7 +35,10 @@ def pixel_loss(name: str):
     if name.startswith("srlib>"):
         import srlib.train.psnr_loss  # noqa: F401  (registers srlib's losses with Keras)
 
-        return keras.saving.get_registered_object(name)
+        loss = keras.saving.get_registered_object(name)
+        if loss is None:
+            raise SRLibError(f"loss {name!r} is not one of srlib's losses — use 'srlib>patch_psnr_loss' or a Keras loss name")
+        return loss
     return keras.losses.get(name)
 
 
