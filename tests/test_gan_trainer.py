@@ -203,6 +203,23 @@ def test_generator_starts_from_given_weights(tmp_path):
             np.testing.assert_array_equal(value, variable.numpy())
 
 
+def test_a_bf16_generator_is_validated_as_its_float32_copy(tmp_path):
+    from srlib.models.pretrained import upscaler_for
+    from srlib.train.callbacks import evaluate_y
+    from srlib.train.precision import dtype_policy, float32_copy
+
+    val = [("g", generated_images(size=40)[0])]  # noqa: F821
+    with dtype_policy("bf16"):
+        generator, discriminator = tiny_networks()  # noqa: F821
+    summary = train_gan(generator, discriminator, clean_data, steps=4, run_dir=tmp_path, content="mse",  # noqa: F821
+                        checkpoint_every=4, log_every=2, progress=quiet(), val_images=val)  # fmt: skip
+    shipped = evaluate_y(upscaler_for(float32_copy(generator), 2), val, 2)["psnr"]
+    in_bf16 = evaluate_y(upscaler_for(generator, 2), val, 2)["psnr"]
+    assert summary["dtype_policy"] == "mixed_bfloat16"
+    assert summary["history"]["val_psnr"] == [pytest.approx(shipped, abs=1e-9)]
+    assert abs(in_bf16 - shipped) > 1e-4  # the two really differ, so the test tells them apart
+
+
 def test_checkpoint_of_another_gan_is_refused_untouched(tmp_path):
     run(tmp_path / "run", steps=4)
     before = (tmp_path / "run" / "checkpoint.npz").read_bytes()

@@ -439,8 +439,10 @@ def train_gan(
             interval = []
             if val_pairs:
                 from srlib.models.pretrained import upscaler_for
+                from srlib.train.precision import float32_copy
 
-                upscaler = upscaler_for(generator, scale)
+                # As RunMonitor does: a bfloat16 generator is measured as the float32 model that ships.
+                upscaler = upscaler_for(float32_copy(generator), scale)
                 record.update({f"val_{k}": v for k, v in evaluate_y(upscaler, val_pairs, scale).items()})
                 sample = sample_crops(upscaler, val_pairs[0][1], scale)
             _append(meta["history"], {"step": step, **record})
