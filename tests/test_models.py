@@ -140,6 +140,7 @@ SHIPPED_FLOORS = [
     ("srcnn-9-5-5", 3, "Set5", 32.39),
     ("fsrcnn", 2, "Set5", 36.94),
     ("fsrcnn", 3, "Set5", 33.06),
+    ("fsrcnn", 3, "Set14", 29.43),
     ("fsrcnn", 4, "Set5", 30.55),
     ("espcn", 3, "Set5", 32.55),
     ("srresnet", 4, "Set5", 31.00),
