@@ -310,7 +310,7 @@ def train_gan(
     Returns ``step``, ``history`` (per checkpoint), ``log`` (per log), ``bicubic_psnr``, ``checkpoint``, ``generator`` (path), ``rollbacks``,
     ``lr_factor``, ``wall_time_s``, ``resumed_from``, ``jit_compile``.
     """
-    from srlib.train.callbacks import PlainProgress, evaluate_y, sample_crops
+    from srlib.train.callbacks import PlainProgress, evaluate_y, validate
     from srlib.train.checkpoint import (
         CHECKPOINT_NAME,
         check_identity,
@@ -439,12 +439,9 @@ def train_gan(
             interval = []
             if val_pairs:
                 from srlib.models.pretrained import upscaler_for
-                from srlib.train.precision import float32_copy
 
-                # As RunMonitor does: a bfloat16 generator is measured as the float32 model that ships.
-                upscaler = upscaler_for(float32_copy(generator), scale)
-                record.update({f"val_{k}": v for k, v in evaluate_y(upscaler, val_pairs, scale).items()})
-                sample = sample_crops(upscaler, val_pairs[0][1], scale)
+                metrics, sample = validate(generator, lambda g: upscaler_for(g, scale), val_pairs, scale)
+                record.update(metrics)
             _append(meta["history"], {"step": step, **record})
             meta["step"] = step
             meta["wall_time_s"] = float(meta.get("wall_time_s", 0.0)) + time.perf_counter() - started
