@@ -39,7 +39,7 @@ test-fast: setup
 	$(BIN)/python -m pytest -m "not slow and not browser"
 
 course: setup
-	$(BIN)/python -m srlib.ui.course build
+	$(BIN)/python -m tools.notebooks build
 
 clean-notebooks: setup
-	$(BIN)/python -m srlib.ui.course clean
+	$(BIN)/python -m tools.notebooks clean

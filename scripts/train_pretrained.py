@@ -244,9 +244,9 @@ def _loss_border(recipe: dict, border: int) -> None:
     """``--loss-border``: leave ``border`` output pixels on each side of a patch out of the loss.
 
     The papers' unpadded training (SRCNN sec. 4.1, FSRCNN sec. 4.1) fits only outputs
-    computed from real pixels; see srlib.train.border_loss.
+    computed from real pixels; see srlib.losses.pixel.
     """
-    from srlib.train.border_loss import check_border
+    from srlib.losses.pixel import check_border
 
     check_border(border, recipe["patch_size"])
     recipe["loss_border"] = int(border)
@@ -358,7 +358,7 @@ def train_run(args, *, hr_images=None, val_images=None, progress=None) -> dict:
 
 def _loss(recipe: dict):
     """The recipe's pixel loss (MSE, L1 or the PSNR loss), or that loss without a border (``--loss-border``)."""
-    from srlib.train.border_loss import BorderCroppedLoss, pixel_loss
+    from srlib.losses.pixel import BorderCroppedLoss, pixel_loss
 
     base = LOSSES[recipe["loss"]]
     return BorderCroppedLoss(recipe["loss_border"], base) if recipe.get("loss_border") else pixel_loss(base)
@@ -456,8 +456,8 @@ def srgan_run(args, *, hr_images=None, val_images=None, discriminator=None, prog
 
 
 def _measure(upscaler, images, scale: int, metrics) -> dict:
-    """Mean metrics by the papers' protocol (srlib.train.evaluation), and the seconds it took."""
-    from srlib.train.evaluation import evaluate_model
+    """Mean metrics by the papers' protocol (srlib.eval.protocol), and the seconds it took."""
+    from srlib.eval.protocol import evaluate_model
 
     start = time.perf_counter()
     result = evaluate_model(upscaler, images, scale, metrics=metrics)
@@ -475,10 +475,10 @@ def export_srgan(args, *, eval_sets=None, weights_dir: Path = WEIGHTS_DIR) -> di
     Measures PSNR/SSIM/NIQE on Set5/Set14 for the SRGAN, bicubic and the SRResNet it
     started from (when that file is still there), and checks issue 5's numbers on Set14.
     """
-    from srlib.models.pretrained import load_model, upscaler_for
+    from srlib.models.zoo import load_model, upscaler_for
     from srlib.models.srresnet import SRResNet
     from srlib.train.checkpoint import CHECKPOINT_NAME, load_state, save_model
-    from srlib.train.evaluation import bicubic_upscaler
+    from srlib.eval.protocol import bicubic_upscaler
 
     run_dir = Path(args.run_dir)
     weights, _, meta = load_state(run_dir / CHECKPOINT_NAME)
@@ -517,7 +517,7 @@ def export_srgan(args, *, eval_sets=None, weights_dir: Path = WEIGHTS_DIR) -> di
         "rollbacks": meta.get("rollbacks", []),
         "lr_factor": meta.get("lr_factor"),
         "note": args.note,
-        "protocol": "Y of MATLAB rgb2ycbcr, scale pixels shaved, LR by MATLAB bicubic (srlib.train.evaluation); "
+        "protocol": "Y of MATLAB rgb2ycbcr, scale pixels shaved, LR by MATLAB bicubic (srlib.eval.protocol); "
         "NIQE on the shaved SR image with srlib's pristine model (srlib.metrics.niqe; not the published scale)",
         "exported": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "resume": f"nohup nice .venv/bin/python scripts/train_pretrained.py --model srgan --scale {scale} "
@@ -575,7 +575,7 @@ def _recipe_flags(args) -> str:
 
 def export(args, *, eval_sets=None, weights_dir: Path = WEIGHTS_DIR) -> dict:
     """Evaluate run_dir/best.keras on Set5/Set14 (or ``eval_sets``) and write the weights and their JSON record."""
-    from srlib.models.pretrained import load_model, upscaler_for
+    from srlib.models.zoo import load_model, upscaler_for
     from srlib.train.callbacks import evaluate_y
     from srlib.train.checkpoint import BEST_MODEL_NAME, CHECKPOINT_NAME, load_state, save_model
     from srlib.train.precision import float32_copy
@@ -608,7 +608,7 @@ def export(args, *, eval_sets=None, weights_dir: Path = WEIGHTS_DIR) -> dict:
         "measured": {k: {m: round(v, 4) for m, v in r.items()} for k, r in results.items()},
         "val_psnr_curve": [[s, round(p, 3)] for s, p in zip(history.get("step", []), history.get("val_psnr", []))],
         "note": args.note,
-        "protocol": "Y of MATLAB rgb2ycbcr, scale pixels shaved, LR by MATLAB bicubic (srlib.train.evaluation)",
+        "protocol": "Y of MATLAB rgb2ycbcr, scale pixels shaved, LR by MATLAB bicubic (srlib.eval.protocol)",
         "exported": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         **(_niqe_record(args.scale) if key in NIQE_MODELS else {}),
         "resume": f"nohup nice .venv/bin/python scripts/train_pretrained.py --model {args.model} "
@@ -620,7 +620,7 @@ def export(args, *, eval_sets=None, weights_dir: Path = WEIGHTS_DIR) -> dict:
 
 def _niqe_record(scale: int) -> dict:
     """Bicubic's numbers beside a model that records NIQE, and how NIQE was measured."""
-    from srlib.train.evaluation import bicubic_upscaler
+    from srlib.eval.protocol import bicubic_upscaler
 
     metrics = ("psnr", "ssim", "niqe")
     return {
@@ -677,7 +677,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--loss", choices=list(LOSSES), default=None,
         help="supervised models: pixel loss, MSE as in the papers (default), L1 (EDSR sec. 4.2) "
-        "or psnr (mean of per-patch log MSE, the benchmark's scale; srlib.train.psnr_loss)",
+        "or psnr (mean of per-patch log MSE, the benchmark's scale; srlib.losses.psnr)",
     )  # fmt: skip
     parser.add_argument(
         "--ema", type=float, default=None, metavar="MOMENTUM",

@@ -1,28 +1,39 @@
 """srlib — the shared library of the single-image super-resolution course.
 
-Layers, lowest first (a layer never imports a higher one):
+Layers, lowest first; a layer never imports a higher one (``tests/test_architecture.py``):
 
-1. ``srlib.image``    MATLAB-compatible resize, colour conversion, crops, I/O
-2. ``srlib.metrics``  PSNR, SSIM, NIQE, RMSE with the papers' conventions
-3. ``srlib.data``     dataset registry, downloads, tf.data pipelines
-4. ``srlib.models``   one module per architecture, plain Keras
-5. ``srlib.train``    training engine, evaluation protocol, inference
-6. ``srlib.ui``       comparison widget, progress display, exercises, CLI
+``image`` → ``metrics`` → ``data`` → ``models`` → ``losses`` → ``eval`` → ``infer`` → ``train``
+→ ``bench`` → ``viz`` → ``course`` → ``cli``; ``errors`` and ``profiles`` sit below all of them.
+``docs/architecture.md`` says where each concept lives.
 
-TensorFlow is imported only by the parts that need it, so ``import srlib`` is quick.
+What a chapter needs most is here: ``imresize``, ``psnr_y``, ``ssim_y``, ``pretrained``, ``upscale``,
+``compare`` and ``check``. Names that need TensorFlow or the widgets load on first use
+(``lazy_loader``), so ``import srlib`` is quick.
 """
 
+import lazy_loader
+
 from srlib.errors import SRLibError
-from srlib.image import imresize, imresize_tf, modcrop, read_image, rgb2ycbcr, shave, write_image, ycbcr2rgb
+from srlib.image import imresize, modcrop, read_image, rgb2ycbcr, shave, write_image, ycbcr2rgb
 from srlib.metrics import psnr_y, ssim_y
 from srlib.profiles import default_profile
 
 __version__ = "0.1.0"
 
+__getattr__, _lazy_dir, _lazy_names = lazy_loader.attach(
+    __name__,
+    submodules=["bench", "cli", "course", "data", "eval", "image", "infer", "losses", "metrics", "models", "train", "viz"],
+    submod_attrs={
+        "models.zoo": ["pretrained"],
+        "infer.upscaler": ["upscale"],
+        "viz.compare": ["compare"],
+        "course.exercises": ["check"],
+    },
+)
+
 __all__ = [
     "SRLibError",
     "imresize",
-    "imresize_tf",
     "rgb2ycbcr",
     "ycbcr2rgb",
     "modcrop",
@@ -32,23 +43,14 @@ __all__ = [
     "psnr_y",
     "ssim_y",
     "default_profile",
+    "pretrained",
+    "upscale",
     "compare",
+    "check",
     "__version__",
 ]
 
 
-def __getattr__(name: str):
-    # Presentation-layer entry points, imported on first use (they pull in ipywidgets/matplotlib).
-    if name == "compare":
-        from srlib.ui.compare import compare
 
-        return compare
-    if name == "exercises":
-        from srlib.ui import exercises
-
-        return exercises
-    if name == "upscale":
-        from srlib.train.inference import upscale
-
-        return upscale
-    raise AttributeError(f"module 'srlib' has no attribute {name!r}")
+def __dir__() -> list[str]:
+    return sorted(set(__all__) | set(_lazy_names))

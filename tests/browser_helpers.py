@@ -26,7 +26,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from srlib.ui.doctor import find_chromium  # noqa: F401  (re-exported: one rule for where Chromium is, shared with `srlib doctor`)
+from srlib.cli.doctor import find_chromium  # noqa: F401  (re-exported: one rule for where Chromium is, shared with `srlib doctor`)
 
 # Debian's package; Playwright's own browser downloads are not used (no network for them in CI).
 CHROMIUM_ARGS = [

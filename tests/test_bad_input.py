@@ -8,7 +8,7 @@ from PIL import Image
 
 from srlib.errors import SRLibError
 from srlib.image.io import list_images, read_image, read_image_with_alpha, write_image
-from srlib.ui.cli import main
+from srlib.cli.main import main
 
 
 def _rgb(h=24, w=20, seed=0):

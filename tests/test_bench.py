@@ -7,7 +7,7 @@ import pytest
 pytest.importorskip("tensorflow")
 
 from srlib.errors import SRLibError  # noqa: E402
-from srlib.train.bench import bench_patch_shapes, bench_report, run_bench  # noqa: E402
+from srlib.bench.train_step import bench_patch_shapes, bench_report, run_bench  # noqa: E402
 
 
 def test_patch_shapes_follow_the_papers():
@@ -45,7 +45,7 @@ def test_bf16_bench_times_a_mixed_model_without_xla():
 
 
 def test_steady_timing_waits_for_two_rounds_that_agree():
-    from srlib.train.bench import steady_timing
+    from srlib.bench.train_step import steady_timing
 
     def rounds(*times):
         values = iter(times)

@@ -7,8 +7,8 @@ import json
 import pytest
 
 from srlib.image.io import list_images, read_image
-from srlib.train.evaluation import bicubic_upscaler, evaluate_model
-from srlib.ui.cli import main
+from srlib.eval.protocol import bicubic_upscaler, evaluate_model
+from srlib.cli.main import main
 
 PUBLISHED = {  # (dataset, scale): (PSNR, SSIM) from ../shared/reference/published_results.md
     ("Set5", 2): (33.66, 0.9299),

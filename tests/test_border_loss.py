@@ -8,7 +8,7 @@ import pytest
 pytest.importorskip("tensorflow")
 
 from srlib.errors import SRLibError  # noqa: E402
-from srlib.train.border_loss import BorderCroppedLoss, check_border  # noqa: E402
+from srlib.losses.pixel import BorderCroppedLoss, check_border  # noqa: E402
 
 
 def patches(seed: int = 0):

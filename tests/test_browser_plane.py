@@ -1,7 +1,7 @@
 """The alpha widget of chapter 05 in a real JupyterLab, driven by headless Chromium (Playwright).
 
 A two-cell notebook (no TensorFlow: four synthetic images stand in for the SR
-results of four interpolated models) builds ``srlib.ui.plane.explore_interpolation``;
+results of four interpolated models) builds ``srlib.viz.plane.explore_interpolation``;
 pressing the right arrow on its alpha slider must swap the SR image, redraw the
 plane and update the caption — through the live comm, with no JavaScript error.
 Same browser and server set-up as tests/test_browser.py (Debian's Chromium, a
@@ -31,7 +31,7 @@ NOTEBOOK = "alpha_widget.ipynb"
 REDRAW_TIMEOUT_S = 30
 SOURCE = """\
 import numpy as np
-from srlib.ui.plane import explore_interpolation
+from srlib.viz.plane import explore_interpolation
 
 base = np.random.default_rng(0).integers(0, 200, (48, 64, 3), dtype=np.uint8)
 images = [base + np.uint8(15 * k) for k in range(4)]  # one picture per alpha, brighter each step

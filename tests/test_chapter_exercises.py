@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 
 from srlib.metrics import psnr_y
-from srlib.ui import exercises
-from srlib.ui.course import REPO, chapters, execute_notebook
+from srlib.course import exercises
+from tools.notebooks import REPO, chapters, execute_notebook
 
 CHAPTERS = [p for p in chapters() if any(i.startswith(p.name[:2] + ".") for i in exercises.exercise_ids())]
 

@@ -14,8 +14,8 @@ import pytest
 
 from srlib.errors import SRLibError
 from srlib.profiles import PROFILES
-from srlib.ui import chapter
-from srlib.ui.course import chapters
+from srlib.course import setup as chapter
+from tools.notebooks import chapters
 
 PARAMETERS_SOURCE = 'import os\nPROFILE = os.environ.get("SRLIB_PROFILE", "workshop")  # "smoke", "workshop" or "full"'
 
@@ -47,7 +47,7 @@ def test_bad_profile_and_chapter_are_one_line_errors():
 
 def test_start_without_tf_does_not_import_tensorflow():
     code = (
-        "import sys; from srlib.ui.chapter import start; start('00', 'smoke', quiet=True); "
+        "import sys; from srlib.course.setup import start; start('00', 'smoke', quiet=True); "
         "print('tensorflow' in sys.modules)"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
@@ -55,7 +55,7 @@ def test_start_without_tf_does_not_import_tensorflow():
 
 
 def test_needs_tf_reports_device_and_warns_without_gpu():
-    code = "from srlib.ui.chapter import start; run = start('01', 'smoke', needs_tf=True); print('DEVICE', run.device)"
+    code = "from srlib.course.setup import start; run = start('01', 'smoke', needs_tf=True); print('DEVICE', run.device)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=True)
     out = result.stdout
     assert "TensorFlow 2." in out and "Keras 3." in out
@@ -105,5 +105,5 @@ def test_chapter_follows_the_setup_convention(path):
     assert code_cells[0].source == PARAMETERS_SOURCE
     assert code_cells[0].metadata.get("tags") == ["parameters"]
     match = re.search(r"\bstart\(\s*\"(\d\d)\"\s*,\s*PROFILE\b", code_cells[1].source)
-    assert match, "the second code cell calls srlib.ui.chapter.start('NN', PROFILE, ...)"
+    assert match, "the second code cell calls srlib.course.setup.start('NN', PROFILE, ...)"
     assert match.group(1) == path.name[:2]

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from srlib.errors import SRLibError
-from srlib.ui.checkerboard import checkerboard_energy, checkerboard_mask
+from srlib.metrics.checkerboard import checkerboard_energy, checkerboard_mask
 
 
 def _smooth(size=48, seed=0):

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from srlib.models.pretrained import MODEL_NAMES, build_model
-from srlib.train.bench import bench_patch_shapes
-from srlib.ui.cli import main
+from srlib.models.zoo import MODEL_NAMES, build_model
+from srlib.bench.train_step import bench_patch_shapes
+from srlib.cli.main import main
 
 
 @pytest.mark.parametrize("name", MODEL_NAMES)

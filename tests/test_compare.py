@@ -18,9 +18,9 @@ from PIL import Image
 import srlib
 from srlib.errors import SRLibError
 from srlib.metrics import psnr_y, ssim_y
-from srlib.ui import panels
-from srlib.ui.compare import HAS_ANYWIDGET, Comparison, comparison_for_upload, compare
-from srlib.ui.figures import comparison_figure, figure_png, show_images
+from srlib.viz import panels
+from srlib.viz.compare import HAS_ANYWIDGET, Comparison, comparison_for_upload, compare
+from srlib.viz.figures import comparison_figure, figure_png, show_images
 
 H, W = 48, 64
 
@@ -109,7 +109,7 @@ def test_fallback_without_anywidget_uses_plain_image_widgets(trio):
 
 @pytest.mark.skipif(not HAS_ANYWIDGET, reason="anywidget not installed")
 def test_front_end_module_ships_with_the_package():
-    from srlib.ui.compare import ImageView
+    from srlib.viz.compare import ImageView
 
     view = ImageView()
     assert "export default" in view._esm and "model.save_changes" in view._esm

@@ -286,7 +286,7 @@ def test_cache_dir_follows_srlib_data(tmp_path, monkeypatch):
 def _cli(argv: list[str]):
     import argparse
 
-    from srlib.data.commands import add_data_commands
+    from srlib.cli.data import add_data_commands
 
     parser = argparse.ArgumentParser(prog="srlib")
     add_data_commands(parser.add_subparsers(dest="command", required=True))

@@ -10,7 +10,7 @@ import pytest
 
 from srlib.data import dataset_path
 from srlib.models.vgg_weights import VGG19_NOTOP_FILE
-from srlib.ui import doctor
+from srlib.cli import doctor
 
 
 @pytest.fixture

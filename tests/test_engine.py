@@ -151,7 +151,7 @@ def test_pipeline_errors_reach_the_user(tmp_path):
 
 
 def test_live_progress_draws_curves_and_sample(tmp_path):
-    from srlib.ui.progress import LiveProgress, learning_curve_figure
+    from srlib.viz.progress import LiveProgress, learning_curve_figure
 
     images = generated_images()
     headless = LiveProgress(live=False)
@@ -209,7 +209,7 @@ def test_ema_validates_the_moving_average_and_resumes(tmp_path):
 
 
 def test_a_bf16_model_is_validated_as_the_float32_model_that_ships(tmp_path):
-    from srlib.models.pretrained import upscaler_for
+    from srlib.models.zoo import upscaler_for
     from srlib.train.callbacks import evaluate_y
     from srlib.train.precision import dtype_policy, float32_copy
 

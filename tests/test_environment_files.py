@@ -7,7 +7,7 @@ import tomllib
 
 import yaml
 
-from srlib.ui.course import REPO
+from tools.notebooks import REPO
 
 _SPEC = re.compile(r"^\s*([A-Za-z0-9_.\-]+)(\[[^\]]*\])?\s*(.*)$")
 

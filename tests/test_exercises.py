@@ -7,7 +7,7 @@ import pytest
 
 from srlib.image import imresize, modcrop, rgb2y, shave
 from srlib.metrics import psnr, psnr_y, ssim_y
-from srlib.ui import exercises
+from srlib.course import exercises
 
 
 

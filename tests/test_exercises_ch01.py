@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from srlib.image import imresize, rgb2y
-from srlib.ui import exercises
-from srlib.ui.exercises_ch01 import PARAMETER_CASES, bicubic_input, srcnn_parameters, valid_output_size
+from srlib.course import exercises
+from srlib.course.exercises.ch01 import PARAMETER_CASES, bicubic_input, srcnn_parameters, valid_output_size
 
 IDS = ["01.1", "01.2", "01.3"]
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from srlib.ui import exercises
-from srlib.ui.exercises_ch02 import (
+from srlib.course import exercises
+from srlib.course.exercises.ch02 import (
     CONFIGS,
     fsrcnn_macs_per_hr_pixel,
     fsrcnn_parameters,

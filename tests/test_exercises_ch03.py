@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from srlib.ui import exercises
-from srlib.ui.exercises_ch03 import (
+from srlib.course import exercises
+from srlib.course.exercises.ch03 import (
     espcn_receptive_field,
     pixel_unshuffle,
     subpixel_channels,
@@ -37,7 +37,7 @@ def test_channel_formula_matches_espcn_and_srresnet(scale, channels):
 
 def test_receptive_field_matches_inference_radius():
     from srlib.models.espcn import ESPCN
-    from srlib.train.inference import receptive_radius
+    from srlib.infer.upscaler import receptive_radius
 
     for kernels in ((5, 3, 3), (9, 5, 5)):
         model = ESPCN(3, kernels=kernels)

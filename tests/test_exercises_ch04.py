@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from srlib.ui import exercises
-from srlib.ui.exercises_ch04 import (
+from srlib.course import exercises
+from srlib.course.exercises.ch04 import (
     discriminator_loss,
     expected_mse,
     generator_adversarial_loss,
@@ -38,7 +38,7 @@ def test_vgg_feature_shape_matches_keras_vgg19(height, width):
 def test_adversarial_losses_match_srlib_losses():
     import keras
 
-    from srlib.train import losses
+    from srlib.losses import srgan as losses
 
     rng = np.random.default_rng(4)
     real, fake = rng.normal(0, 3, (6, 1)), rng.normal(0, 3, (6, 1))

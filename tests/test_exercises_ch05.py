@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from srlib.models.interpolation import blend_weights
-from srlib.ui import exercises, plane
-from srlib.ui.exercises_ch05 import best_alpha, interpolate, pareto_front, pirm_region
+from srlib.models.network_interpolation import blend_weights
+from srlib.course import exercises
+from srlib.viz import plane
+from srlib.course.exercises.ch05 import best_alpha, interpolate, pareto_front, pirm_region
 
 IDS = ["05.1", "05.2", "05.3", "05.4"]
 

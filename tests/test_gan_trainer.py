@@ -178,7 +178,7 @@ def test_vgg_content_trains_with_untrained_features_and_says_so(tmp_path, capsys
 
 
 def test_live_progress_draws_the_gan_run(tmp_path):
-    from srlib.ui.progress import LiveProgress, learning_curve_figure
+    from srlib.viz.progress import LiveProgress, learning_curve_figure
 
     progress = LiveProgress(live=True, min_interval=0.0)
     summary, _, _, _ = run(tmp_path / "run", steps=8, progress=progress, val_images=generated_images(size=40)[:1])
@@ -204,7 +204,7 @@ def test_generator_starts_from_given_weights(tmp_path):
 
 
 def test_a_bf16_generator_is_validated_as_its_float32_copy(tmp_path):
-    from srlib.models.pretrained import upscaler_for
+    from srlib.models.zoo import upscaler_for
     from srlib.train.callbacks import evaluate_y
     from srlib.train.precision import dtype_policy, float32_copy
 

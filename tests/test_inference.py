@@ -19,7 +19,7 @@ from srlib.models.espcn import ESPCN
 from srlib.models.fsrcnn import FSRCNN
 from srlib.models.srcnn import SRCNN
 from srlib.models.srresnet import SRResNet
-from srlib.train.inference import (
+from srlib.infer.upscaler import (
     bicubic_upscale,
     estimate_memory,
     receptive_radius,
@@ -27,7 +27,7 @@ from srlib.train.inference import (
     upscale,
     upscale_file,
 )
-from srlib.train.self_ensemble import dihedral_transforms, self_ensemble
+from srlib.infer.self_ensemble import dihedral_transforms, self_ensemble
 
 
 def _photo(height: int, width: int, channels: int = 3, seed: int = 0) -> np.ndarray:
@@ -104,7 +104,7 @@ def test_tile_grid_covers_each_pixel_once():
 
 def test_y_model_matches_the_evaluation_upscaler():
     """Y through the network, CbCr by MATLAB bicubic: the same as srlib.models.upscaler_for."""
-    from srlib.models.pretrained import upscaler_for
+    from srlib.models.zoo import upscaler_for
 
     model = _seeded(lambda: ESPCN(2))
     image = _photo(20, 24)
@@ -310,7 +310,7 @@ _MEASURE = textwrap.dedent(
     import json, resource, sys, time
     import keras, numpy as np
     from srlib.models.srresnet import SRResNet
-    from srlib.train.inference import upscale
+    from srlib.infer.upscaler import upscale
     size, scale, tile, budget, blocks = (int(a) for a in sys.argv[1:6])
     keras.utils.set_random_seed(0)
     model = SRResNet(scale, num_blocks=blocks)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from srlib.errors import SRLibError
-from srlib.models.interpolation import blend_weights, check_alpha, interpolate_weights
+from srlib.models.network_interpolation import blend_weights, check_alpha, interpolate_weights
 
 
 def _tiny_srresnet(seed: int, **overrides):

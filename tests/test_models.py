@@ -13,7 +13,7 @@ from srlib.errors import SRLibError  # noqa: E402
 from srlib.image.color import rgb2ycbcr  # noqa: E402
 from srlib.image.resize import imresize  # noqa: E402
 from srlib.models import FSRCNN, FSRCNN_S, SRCNN, build_model, load_model, pretrained, upscaler_for  # noqa: E402
-from srlib.models.pretrained import WEIGHTS_DIR, pretrained_info  # noqa: E402
+from srlib.models.zoo import WEIGHTS_DIR, pretrained_info  # noqa: E402
 
 
 def _random(shape, seed=0):
@@ -122,7 +122,7 @@ def test_shipped_weights_beat_bicubic_on_set5_as_recorded(shared_datasets, name,
     if not (WEIGHTS_DIR / f"{name}_x{scale}.keras").exists():
         pytest.skip(f"{name} x{scale} weights are not shipped")
     from srlib.data import load_images
-    from srlib.train.evaluation import bicubic_upscaler, evaluate_model
+    from srlib.eval.protocol import bicubic_upscaler, evaluate_model
 
     images = load_images(shared_datasets / "Set5")
     ours = evaluate_model(upscaler_for(name, scale), images, scale).mean("psnr")
@@ -153,7 +153,7 @@ def test_shipped_weights_meet_their_floors_as_recorded(shared_datasets, name, sc
     if not (WEIGHTS_DIR / f"{name}_x{scale}.keras").exists():
         pytest.skip(f"{name} x{scale} weights are not shipped")
     from srlib.data import load_images
-    from srlib.train.evaluation import evaluate_model
+    from srlib.eval.protocol import evaluate_model
 
     psnr = evaluate_model(upscaler_for(name, scale), load_images(shared_datasets / dataset), scale).mean("psnr")
     assert psnr >= floor

@@ -10,7 +10,7 @@ from __future__ import annotations
 import nbformat
 import pytest
 
-from srlib.ui.course import REPO, chapters, execute_notebook, hygiene_problems
+from tools.notebooks import REPO, chapters, execute_notebook, hygiene_problems
 
 CHAPTERS = chapters()
 ALL_NOTEBOOKS = sorted((REPO / "notebooks").rglob("*.ipynb"))
@@ -55,7 +55,7 @@ def test_chapter_runs_headless_in_smoke_profile(path, tmp_path):
 
 @pytest.mark.slow
 def test_make_course_renders_html_with_static_figures(tmp_path):
-    from srlib.ui.course import build_course
+    from tools.notebooks import build_course
 
     timings = build_course(tmp_path, profile="smoke", notebooks=CHAPTERS[:1], record=False)
     assert [name for name, _ in timings] == [CHAPTERS[0].stem]

@@ -17,7 +17,7 @@ from srlib.data.offline_pack import pack_datasets
 from srlib.data.verify import STAMP_NAME
 from srlib.image.io import read_image, write_image
 from srlib.models.vgg_weights import VGG19_NOTOP_FILE, vgg19_weights_cached
-from srlib.ui.offline import README_NAME, add_pack_command
+from srlib.cli.pack import README_NAME, add_pack_command
 
 
 def _dead_port() -> int:
@@ -67,7 +67,7 @@ def test_pack_from_shared_copies_then_evaluate_uses_the_pack_offline(shared_data
     assert "Set5         already packed" in capsys.readouterr().out
 
     # A lab machine: SRLIB_DATA points at the pack, every download would hit the closed port.
-    from srlib.ui.cli import main
+    from srlib.cli.main import main
 
     monkeypatch.setenv("SRLIB_DATA", str(folder))
     monkeypatch.chdir(tmp_path)  # no ./Set5 folder to be mistaken for the data
@@ -147,7 +147,7 @@ def test_vgg19_offline_gives_one_line_and_keeps_the_datasets(tmp_path, no_networ
 
 
 def test_weights_placed_in_the_pack_by_hand_are_detected(tmp_path, monkeypatch):
-    from srlib.ui.doctor import vgg19
+    from srlib.cli.doctor import vgg19
 
     home = tmp_path / "classroom" / "keras"
     assert vgg19_weights_cached(home) is None

@@ -16,9 +16,9 @@ from PIL import Image
 from srlib.errors import SRLibError
 from srlib.image import imresize, modcrop, shave
 from srlib.metrics import niqe, rmse_y
-from srlib.train.evaluation import bicubic_upscaler, make_lr
-from srlib.train.tradeoff import plane_scores
-from srlib.ui.plane import (
+from srlib.eval.protocol import bicubic_upscaler, make_lr
+from srlib.eval.pirm import plane_scores
+from srlib.viz.plane import (
     PIRM_REGIONS,
     InterpolationExplorer,
     PlanePoint,

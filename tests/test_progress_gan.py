@@ -7,7 +7,7 @@ import io
 import numpy as np
 import pytest
 
-from srlib.ui.progress import LiveProgress, learning_curve_figure
+from srlib.viz.progress import LiveProgress, learning_curve_figure
 
 GAN_RECORD = {"loss": 0.0123, "content": 0.0116, "adversarial": 0.7, "d_loss": 1.2, "d_real": 0.62, "d_fake": 0.38}
 

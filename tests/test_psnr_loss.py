@@ -9,8 +9,8 @@ from srlib.errors import SRLibError
 
 tf = pytest.importorskip("tensorflow")
 
-from srlib.train.border_loss import BorderCroppedLoss, pixel_loss  # noqa: E402
-from srlib.train.psnr_loss import PSNR_LOSS_FLOOR, patch_psnr_loss  # noqa: E402
+from srlib.losses.pixel import BorderCroppedLoss, pixel_loss  # noqa: E402
+from srlib.losses.psnr import PSNR_LOSS_FLOOR, patch_psnr_loss  # noqa: E402
 
 
 def test_each_patch_scores_its_own_log_mse_and_the_batch_takes_the_mean():

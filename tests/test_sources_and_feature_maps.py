@@ -7,7 +7,7 @@ import pytest
 
 from srlib.data import sources
 from srlib.errors import SRLibError
-from srlib.ui.feature_maps import first_layer_filters, grid_figure, layer_outputs, tile_grid
+from srlib.viz.feature_maps import first_layer_filters, grid_figure, layer_outputs, tile_grid
 
 
 def test_fallback_to_photos_when_nothing_is_available(tmp_path, monkeypatch):

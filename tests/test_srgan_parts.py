@@ -15,7 +15,7 @@ import keras
 
 from srlib.errors import SRLibError
 from srlib.models.discriminator import DISCRIMINATOR_FEATURE_LAYERS, SRGANDiscriminator
-from srlib.train import losses
+from srlib.losses import srgan as losses
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -145,7 +145,7 @@ def test_vgg_loss_gradient_flows_to_sr_only(untrained_vgg54):
 def test_offline_without_weights_is_one_line_naming_the_fix_or_an_announced_fallback(tmp_path):
     # A real failed download: an empty Keras cache and a proxy that refuses every connection.
     code = (
-        "from srlib.train.losses import vgg_features\n"
+        "from srlib.losses.srgan import vgg_features\n"
         "from srlib.errors import SRLibError\n"
         "try:\n    vgg_features('vgg54')\nexcept SRLibError as e:\n    print('ERROR:' + str(e))\n"
         "print('SHAPE:', vgg_features('vgg54', allow_untrained=True, seed=0).output.shape)\n"

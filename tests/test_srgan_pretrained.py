@@ -13,9 +13,9 @@ import keras
 
 from srlib.image.io import write_image
 from srlib.models import pretrained
-from srlib.models.pretrained import MODEL_NAMES, build_model
+from srlib.models.zoo import MODEL_NAMES, build_model
 from srlib.models.srresnet import SRResNet
-from srlib.ui.cli import main
+from srlib.cli.main import main
 from synthetic import generated_images
 
 
@@ -39,7 +39,7 @@ def tiny_srgan_weights(tmp_path, monkeypatch):
     weights_dir = tmp_path / "weights"
     weights_dir.mkdir()
     generator.save(weights_dir / "srgan_x4.keras")
-    monkeypatch.setattr(importlib.import_module("srlib.models.pretrained"), "WEIGHTS_DIR", weights_dir)
+    monkeypatch.setattr(importlib.import_module("srlib.models.zoo"), "WEIGHTS_DIR", weights_dir)
     return generator
 
 

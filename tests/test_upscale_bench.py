@@ -10,15 +10,15 @@ import pytest
 pytest.importorskip("tensorflow")
 
 from srlib.errors import SRLibError  # noqa: E402
-from srlib.train import upscale_bench  # noqa: E402
-from srlib.train.upscale_bench import (  # noqa: E402
+from srlib.bench import upscale as upscale_bench  # noqa: E402
+from srlib.bench.upscale import (  # noqa: E402
     DEFAULT_UPSCALE_MODELS,
     parse_model_list,
     peak_rss_bytes,
     run_upscale_bench,
     upscale_bench_report,
 )
-from srlib.ui.cli import main  # noqa: E402
+from srlib.cli.main import main  # noqa: E402
 
 
 def test_model_list_parses_pairs_and_the_default():

@@ -11,16 +11,19 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import numpy as np
 
-from srlib.data.cache import cache_dir, find_cached_folder
+from srlib.data.cache import cache_dir, find_cached_folder, writable_cache_dir
+from srlib.data.photos import photo_entry, source_path
 from srlib.data.registry import DATASETS, lookup
 from srlib.data.verify import ensure_verified
 from srlib.errors import SRLibError
 from srlib.image.crop import modcrop
-from srlib.image.io import list_images, read_image
+from srlib.image.io import list_images, read_image, write_image
 
 __all__ = ["dataset_path", "load_images", "validation_images"]
 
@@ -66,9 +69,7 @@ def dataset_path(
         return _as_folder(path)
 
     if entry.kind == "embedded":
-        from srlib.data.photos import materialise_photos
-
-        return materialise_photos(cache_dir() / entry.name)
+        return _materialise_photos(cache_dir() / entry.name)
 
     cached = find_cached_folder(entry)
     if cached is not None:
@@ -101,3 +102,30 @@ def validation_images(
 ) -> list[tuple[str, np.ndarray]]:
     """Evaluation ground truth: ``(name, modcrop(hr, scale))`` pairs, as the papers' test scripts make it."""
     return [(name, modcrop(hr, int(scale))) for name, hr in load_images(name_or_folder, limit=limit)]
+
+
+def _build_photos(entry: DatasetEntry, target: Path) -> None:
+    writable_cache_dir()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+    try:
+        for record in entry.images:
+            write_image(staging / f"{record.name}.png", read_image(source_path(record)))
+        if target.exists():
+            shutil.rmtree(target)  # a stale or damaged copy: only srlib writes this folder
+        os.replace(staging, target)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+
+
+def _materialise_photos(target: Path) -> Path:
+    """Make (or reuse, after checking it) the folder of PNG photos at ``target``."""
+    entry = photo_entry()
+    if target.is_dir():
+        try:
+            return ensure_verified(entry, target, stamp_on_disk=True)
+        except SRLibError:
+            pass  # outdated (e.g. another scikit-image version) or damaged: rebuild below
+    _build_photos(entry, target)
+    return ensure_verified(entry, target, stamp_on_disk=True)

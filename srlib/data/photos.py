@@ -3,27 +3,23 @@
 scikit-image's wheel ships a few photographs in ``skimage/data`` (most of its
 sample data is downloaded on demand; these are not). Reading those files
 directly needs no network, so every chapter has a dataset to run on offline.
-``dataset_path("photos")`` writes them once as PNGs into the cache and checks
-the copies against the installed originals' decoded pixels.
+``dataset_path("photos")`` (:mod:`srlib.data.datasets`) writes them once as PNGs into the
+cache and checks the copies against the installed originals' decoded pixels.
 """
 
 from __future__ import annotations
 
 import importlib.util
-import os
-import shutil
-import tempfile
 from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 
-from srlib.data.cache import writable_cache_dir
 from srlib.data.checksums import pixel_checksum
 from srlib.data.registry import DatasetEntry, ImageRecord, get_entry
 from srlib.errors import SRLibError
-from srlib.image.io import read_image, write_image
+from srlib.image.io import read_image
 
-__all__ = ["skimage_data_dir", "photo_entry", "materialise_photos"]
+__all__ = ["skimage_data_dir", "source_path", "photo_entry"]
 
 
 def skimage_data_dir() -> Path:
@@ -34,7 +30,8 @@ def skimage_data_dir() -> Path:
     return Path(list(spec.submodule_search_locations)[0]) / "data"
 
 
-def _source_path(record: ImageRecord) -> Path:
+def source_path(record: ImageRecord) -> Path:
+    """The installed original of one embedded photograph; a one-line error if it is missing."""
     path = skimage_data_dir() / (record.file or f"{record.name}.png")
     if not path.is_file():
         raise SRLibError(
@@ -48,7 +45,7 @@ def _source_path(record: ImageRecord) -> Path:
 def _measured_records(records: tuple[ImageRecord, ...], data_dir: str) -> tuple[ImageRecord, ...]:
     measured = []
     for record in records:
-        image = read_image(_source_path(record))
+        image = read_image(source_path(record))
         measured.append(replace(record, shape=tuple(image.shape), pixel_sha256=pixel_checksum(image)))
     return tuple(measured)
 
@@ -58,31 +55,3 @@ def photo_entry(entry: DatasetEntry | None = None) -> DatasetEntry:
     entry = entry or get_entry("photos")
     return replace(entry, images=_measured_records(tuple(entry.images), str(skimage_data_dir())))
 
-
-def _build(entry: DatasetEntry, target: Path) -> None:
-    writable_cache_dir()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
-    try:
-        for record in entry.images:
-            write_image(staging / f"{record.name}.png", read_image(_source_path(record)))
-        if target.exists():
-            shutil.rmtree(target)  # a stale or damaged copy: only srlib writes this folder
-        os.replace(staging, target)
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging, ignore_errors=True)
-
-
-def materialise_photos(target: Path) -> Path:
-    """Make (or reuse, after checking it) the folder of PNG photos at ``target``."""
-    from srlib.data.verify import ensure_verified
-
-    entry = photo_entry()
-    if target.is_dir():
-        try:
-            return ensure_verified(entry, target, stamp_on_disk=True)
-        except SRLibError:
-            pass  # outdated (e.g. another scikit-image version) or damaged: rebuild below
-    _build(entry, target)
-    return ensure_verified(entry, target, stamp_on_disk=True)

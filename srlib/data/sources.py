@@ -43,11 +43,19 @@ class ImageSet:
 
 
 def shared_datasets_dir() -> Path | None:
-    """``$SRLIB_SHARED/datasets`` if set, else ``../shared/datasets`` beside the checkout; None if absent."""
+    """``$SRLIB_SHARED/datasets`` if set, else the nearest ``shared/datasets`` in or above the working
+    directory (a checkout with ``../shared`` beside it, run from the checkout or its ``notebooks/``);
+    None if there is none."""
     configured = os.environ.get(SHARED_ENV, "").strip()
-    root = Path(configured).expanduser() if configured else Path(__file__).resolve().parents[3] / "shared"
-    folder = root / "datasets"
-    return folder if folder.is_dir() else None
+    if configured:
+        folder = Path(configured).expanduser() / "datasets"
+        return folder if folder.is_dir() else None
+    cwd = Path.cwd()
+    for base in (cwd, *cwd.parents):
+        folder = base / "shared" / "datasets"
+        if folder.is_dir():
+            return folder
+    return None
 
 
 def _shared_copy(name: str) -> Path | None:

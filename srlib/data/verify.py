@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from srlib.data.checksums import pixel_checksum, short
+from srlib.data.photos import photo_entry
 from srlib.data.registry import DatasetEntry, get_entry
 from srlib.errors import SRLibError
 from srlib.image.io import list_images, read_image
@@ -122,8 +123,6 @@ def _with_embedded_records(entry: DatasetEntry) -> DatasetEntry:
     """For the embedded photos, the checksums come from the installed files, measured now."""
     if entry.kind != "embedded" or entry.has_pixel_checksums:
         return entry
-    from srlib.data.photos import photo_entry
-
     return photo_entry(entry)
 
 

@@ -5,7 +5,7 @@ Eight 3x3 convolutions whose channels double every second layer (``f, f, 2f, 2f,
 BatchNorm (all but the first) and LeakyReLU(0.2); then a dense layer of 1024 units,
 LeakyReLU and a dense layer with one output. The network returns that output as a
 *logit*: the sigmoid of the paper's last layer lives in the losses
-(:mod:`srlib.train.losses`), where ``log(sigmoid(z))`` can be computed stably.
+(:mod:`srlib.losses.srgan`), where ``log(sigmoid(z))`` can be computed stably.
 
 Any patch size. The paper flattens the ``(P/16) x (P/16) x 512`` feature map of its
 96x96 patches, which ties the first dense layer to one input size.

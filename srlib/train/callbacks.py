@@ -4,7 +4,7 @@
 images with the papers' protocol, saves the best model by validation PSNR, writes
 the resumable checkpoint and reports to a progress object. :class:`PlainProgress`
 is the headless progress report (a few plain lines);
-``srlib.ui.progress.LiveProgress`` draws live curves in JupyterLab with the same
+``srlib.viz.progress.LiveProgress`` draws live curves in JupyterLab with the same
 methods.
 """
 
@@ -41,9 +41,9 @@ def _own_evaluation(upscaler: Callable, images: Sequence[tuple[str, np.ndarray]]
 
 
 def evaluate_y(upscaler: Callable, images: Sequence[tuple[str, np.ndarray]], scale: int) -> dict:
-    """Mean PSNR/SSIM of ``upscaler`` on ``(name, hr)`` pairs, by ``srlib.train.evaluation`` when present."""
+    """Mean PSNR/SSIM of ``upscaler`` on ``(name, hr)`` pairs, by ``srlib.eval.protocol`` when present."""
     try:
-        from srlib.train.evaluation import evaluate_model
+        from srlib.eval.protocol import evaluate_model
     except ImportError:  # the same rules, written out here
         return _own_evaluation(upscaler, images, scale)
     result = evaluate_model(upscaler, list(images), scale)

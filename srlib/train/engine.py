@@ -155,11 +155,11 @@ def train(
     ``jit_compile="auto"`` uses XLA when the model trains faster with it (see
     :func:`resolve_jit_compile`). ``loss`` is a Keras loss name: the papers' MSE by
     default; ``"mean_absolute_error"`` (L1) is EDSR's choice (Lim et al. 2017, sec. 4.2);
-    a Keras loss object such as :class:`~srlib.train.border_loss.BorderCroppedLoss` also works.
+    a Keras loss object such as :class:`~srlib.losses.pixel.BorderCroppedLoss` also works.
     ``ema_momentum`` validates and saves an exponential moving average of the weights
     (see :func:`compile_for_training`).
     ``progress`` is an object like :class:`~srlib.train.callbacks.PlainProgress` (the
-    default) or ``srlib.ui.progress.LiveProgress()`` in a notebook. Extra Keras
+    default) or ``srlib.viz.progress.LiveProgress()`` in a notebook. Extra Keras
     ``callbacks`` run after the engine's own (which validate and checkpoint).
 
     Returns a summary: ``step``, ``history`` (per epoch: step, loss, val_psnr, val_ssim),
@@ -169,7 +169,7 @@ def train(
     """
     import keras
 
-    from srlib.models.pretrained import upscaler_for
+    from srlib.models.zoo import upscaler_for
     from srlib.image.resize import imresize
     from srlib.train.callbacks import PlainProgress, RunMonitor, evaluate_y
     from srlib.train.checkpoint import (

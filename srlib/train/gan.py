@@ -110,7 +110,7 @@ def prefers_xla() -> bool:
 class GANTrainer:
     """SRGAN training state: the two networks, their Adam optimizers, the losses and the compiled step.
 
-    ``content``: ``"vgg54"``, ``"vgg22"``, ``"mse"`` or ``"dfeat"`` (see :mod:`srlib.train.losses`);
+    ``content``: ``"vgg54"``, ``"vgg22"``, ``"mse"`` or ``"dfeat"`` (see :mod:`srlib.losses.srgan`);
     ``allow_untrained_vgg=True`` lets a smoke run use random VGG19 features offline, and
     ``vgg_weights=None`` always does (tests); both say so in a WARNING line.
     ``learning_rate`` is a float or Keras schedule for the generator; ``discriminator_learning_rate`` defaults to the same. ``jit_compile="auto"`` uses XLA
@@ -135,7 +135,7 @@ class GANTrainer:
         import keras
         import tensorflow as tf
 
-        from srlib.train.losses import content_loss
+        from srlib.losses.srgan import content_loss
 
         self.generator, self.discriminator = generator, discriminator
         self.content, self.adv_weight, self.relativistic = str(content), float(adv_weight), bool(relativistic)
@@ -168,7 +168,7 @@ class GANTrainer:
         import keras
         import tensorflow as tf
 
-        from srlib.train.losses import (
+        from srlib.losses.srgan import (
             discriminator_loss,
             feature_matching_loss,
             generator_adversarial_loss,
@@ -251,7 +251,7 @@ def _load_generator_weights(generator, path: str | Path) -> None:
     if not path.is_file():
         raise SRLibError(f"generator_weights {path} does not exist — give a .keras or .weights.h5 file")
     if path.name.endswith(".keras"):
-        from srlib.models.pretrained import load_model
+        from srlib.models.zoo import load_model
 
         generator.set_weights(load_model(path).get_weights())
     else:
@@ -299,7 +299,7 @@ def train_gan(
     of ``progress``. Every ``checkpoint_every`` steps (a multiple of ``log_every``) the
     checkpoint is written, and the means since the previous one, with PSNR/SSIM on
     ``val_images`` if given, are added to ``history`` and reported to ``progress``
-    (default: a few plain lines; ``srlib.ui.progress.LiveProgress()`` in a notebook)
+    (default: a few plain lines; ``srlib.viz.progress.LiveProgress()`` in a notebook)
     and to each ``callbacks`` function as ``(step, record)``. A progress object whose
     ``start`` takes ``loss_label`` gets the loss in words (:func:`gan_loss_label`), and
     one whose ``update`` takes ``logs`` gets every log record (LiveProgress draws
@@ -438,7 +438,7 @@ def train_gan(
             record, sample = _means(interval), None
             interval = []
             if val_pairs:
-                from srlib.models.pretrained import upscaler_for
+                from srlib.models.zoo import upscaler_for
 
                 metrics, sample = validate(generator, lambda g: upscaler_for(g, scale), val_pairs, scale)
                 record.update(metrics)

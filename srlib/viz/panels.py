@@ -1,6 +1,6 @@
 """What the comparison shows, computed without any widget or plot.
 
-``srlib.compare`` (the live widget) and ``srlib.ui.figures.comparison_figure``
+``srlib.compare`` (the live widget) and ``srlib.viz.figures.comparison_figure``
 (the static picture left in headless runs) both draw from these functions, so
 the numbers and crops a learner sees are the same either way, and every piece
 is tested without a browser.

@@ -97,7 +97,7 @@ def run_bench(
     import keras
     import tensorflow as tf
 
-    from srlib.models.pretrained import build_model
+    from srlib.models.zoo import build_model
     from srlib.train.engine import (
         DEFAULT_STEPS_PER_EXECUTION,
         compile_for_training,

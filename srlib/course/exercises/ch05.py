@@ -3,7 +3,7 @@
 05.1 asks for the PIRM 2018 region of an RMSE (Blau et al., ECCVW 2018: region n
 holds RMSE <= 11.5, 12.5, 16); the typical mistakes are strict inequalities and
 testing the widest region first. 05.2 is ESRGAN's network interpolation (sec. 3.4)
-on plain lists of arrays, checked against :func:`srlib.models.interpolation.blend_weights`;
+on plain lists of arrays, checked against :func:`srlib.models.network_interpolation.blend_weights`;
 the usual slip puts alpha on the wrong model. 05.3 finds the methods no other
 method beats on both axes of the plane (the empirical lower-left frontier that
 Blau & Michaeli's bound sits under). 05.4 picks the interpolation weight for an
@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from srlib.ui.exercises import (
+from srlib.course.exercises.core import (
     Exercise,
     Feedback,
     describe_call,
@@ -110,7 +110,7 @@ register(Exercise("05.1", "the PIRM region of a method", _check_region, pirm_reg
 
 
 def _check_interpolate(answer: Any) -> Feedback:
-    from srlib.models.interpolation import blend_weights
+    from srlib.models.network_interpolation import blend_weights
 
     problem = not_a_function(answer, "interpolate")
     if problem:
@@ -143,7 +143,7 @@ def _check_interpolate(answer: Any) -> Feedback:
         else:
             hint = "theta = (1 - alpha) * theta_a + alpha * theta_b, for each array."
         return Feedback(False, f"{call} differs from (1 - alpha) * a + alpha * b.", hint)
-    return Feedback(True, "equals srlib.models.interpolation.blend_weights for alpha = 0.3, 0.75, 0 and 1; "
+    return Feedback(True, "equals srlib.models.network_interpolation.blend_weights for alpha = 0.3, 0.75, 0 and 1; "
                     "interpolate_weights does the same on a Keras model's get_weights().")
 
 

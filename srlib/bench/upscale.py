@@ -54,7 +54,7 @@ def parse_model_list(text: str) -> list[tuple[str, int]]:
 
     ``"default"`` stands for :data:`DEFAULT_UPSCALE_MODELS`.
     """
-    from srlib.models.pretrained import MODEL_NAMES
+    from srlib.models.zoo import MODEL_NAMES
 
     if str(text).strip().lower() == "default":
         return list(DEFAULT_UPSCALE_MODELS)
@@ -133,8 +133,8 @@ def bench_one_model(name: str, scale: int, size: int, tile: int, repeats: int, s
     """One model's figures, in this process: tiled first, then untiled (see the module docstring)."""
     import keras
 
-    from srlib.models.pretrained import build_model
-    from srlib.train.inference import estimate_memory, receptive_radius, upscale
+    from srlib.models.zoo import build_model
+    from srlib.infer.upscaler import estimate_memory, receptive_radius, upscale
 
     image = np.random.default_rng(seed).integers(0, 256, (size, size, 3), dtype=np.uint8)
     keras.utils.set_random_seed(seed)
@@ -163,7 +163,7 @@ def bench_one_model(name: str, scale: int, size: int, tile: int, repeats: int, s
 
 _CHILD = (
     "import json, sys\n"
-    "from srlib.train.upscale_bench import bench_one_model\n"
+    "from srlib.bench.upscale import bench_one_model\n"
     "print(json.dumps(bench_one_model(*json.loads(sys.argv[1]))))\n"
 )
 

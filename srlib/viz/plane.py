@@ -16,7 +16,7 @@ region 1 RMSE <= 11.5, region 2 <= 12.5, region 3 <= 16.
   widget: an alpha slider that shows the SR image of the interpolated model and
   its point on the plane.
 
-How the widget degrades, as :mod:`srlib.ui.compare` does: every picture is
+How the widget degrades, as :mod:`srlib.viz.compare` does: every picture is
 rendered in Python; the display bundle holds the live widget *and* a PNG of the
 plane with a few of the images, which nbconvert, papermill and GitHub show.
 Stable CSS classes for browser tests: ``srlib-alpha-explorer`` (the widget),
@@ -35,8 +35,8 @@ import ipywidgets as widgets
 import numpy as np
 
 from srlib.errors import SRLibError
-from srlib.ui import panels
-from srlib.ui.figures import StaticPNGTwin
+from srlib.viz import panels
+from srlib.viz.figures import StaticPNGTwin
 
 __all__ = [
     "PIRM_REGIONS",
@@ -247,7 +247,7 @@ def tradeoff_sketch(width: float = 5.6, height: float = 3.8):
 
 
 def _image_view(css_class: str, use_anywidget: bool):
-    from srlib.ui.compare import ImageView
+    from srlib.viz.compare import ImageView
 
     view = ImageView() if use_anywidget else widgets.Image(value=b"", format="png")
     view.add_class(css_class)
@@ -278,7 +278,7 @@ class InterpolationExplorer(StaticPNGTwin, widgets.VBox):
         use_anywidget: bool | None = None,
     ) -> None:
         super().__init__()
-        from srlib.ui.compare import HAS_ANYWIDGET
+        from srlib.viz.compare import HAS_ANYWIDGET
 
         self.alphas = [float(a) for a in alphas]
         if not self.alphas:
@@ -371,7 +371,7 @@ class InterpolationExplorer(StaticPNGTwin, widgets.VBox):
                             width=5.2, height=3.9)
 
     def render_plane(self, index: int | None = None) -> bytes:
-        from srlib.ui.figures import figure_png
+        from srlib.viz.figures import figure_png
 
         index = self.index if index is None else int(index)
         key = ("plane", index)

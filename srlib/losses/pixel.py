@@ -33,7 +33,7 @@ def check_border(border: int, patch_size: int | None = None) -> None:
 def pixel_loss(name: str):
     """The loss function called ``name``: a Keras loss name, or a registered srlib loss ("srlib>patch_psnr_loss")."""
     if name.startswith("srlib>"):
-        import srlib.train.psnr_loss  # noqa: F401  (registers srlib's losses with Keras)
+        import srlib.losses.psnr  # noqa: F401  (registers srlib's losses with Keras)
 
         loss = keras.saving.get_registered_object(name)
         if loss is None:

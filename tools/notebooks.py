@@ -5,10 +5,13 @@ only the kernelspec and language metadata — except cells marked
 ``# NBVAL_CHECK_OUTPUT``, whose committed output is the expected, deterministic
 result that ``pytest --nbval-lax`` compares against (the pyro practice).
 
-``python -m srlib.ui.course check``   fail on stray outputs or metadata
-``python -m srlib.ui.course clean``   strip them (keeps check-cell outputs)
-``python -m srlib.ui.course record NB``  execute NB (smoke) and store check-cell outputs
-``python -m srlib.ui.course build``   execute every chapter into build/ and render HTML
+``python -m tools.notebooks check``   fail on stray outputs or metadata
+``python -m tools.notebooks clean``   strip them (keeps check-cell outputs)
+``python -m tools.notebooks record NB``  execute NB (smoke) and store check-cell outputs
+``python -m tools.notebooks build``   execute every chapter into build/ and render HTML
+``python -m tools.notebooks measure NB...``  execute chapters per profile and record their run times
+
+Maintainer tooling: it lives beside the package, not in it, and assumes a checkout.
 """
 
 from __future__ import annotations
@@ -16,9 +19,17 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Sequence
+
+import nbformat
+import papermill
+from nbconvert import HTMLExporter
+
+from srlib.course.setup import record_runtimes
+from srlib.profiles import PROFILES
 
 __all__ = [
     "CHECK_MARK",
@@ -28,12 +39,13 @@ __all__ = [
     "execute_notebook",
     "record_check_outputs",
     "build_course",
+    "measure_runtimes",
 ]
 
 CHECK_MARK = "# NBVAL_CHECK_OUTPUT"
 KEEP_METADATA = {"kernelspec", "language_info"}
 KEEP_CELL_METADATA = {"tags", "jupyter"}  # 'parameters' tag; collapsed solution cells
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 
 
 def chapters(folder: Path | None = None) -> list[Path]:
@@ -48,8 +60,6 @@ def _is_check_cell(cell) -> bool:
 
 def hygiene_problems(path: Path) -> list[str]:
     """Everything that makes ``path`` not clean, one message each (empty when clean)."""
-    import nbformat
-
     nb = nbformat.read(path, as_version=4)
     problems = []
     extra = set(nb.metadata) - KEEP_METADATA
@@ -72,8 +82,6 @@ def hygiene_problems(path: Path) -> list[str]:
 
 def clean_notebook(path: Path) -> bool:
     """Strip outputs (except check cells), counts and metadata; True if the file changed."""
-    import nbformat
-
     before = path.read_text(encoding="utf-8")
     nb = nbformat.reads(before, as_version=4)
     nb.metadata = {k: v for k, v in nb.metadata.items() if k in KEEP_METADATA}
@@ -105,10 +113,6 @@ def execute_notebook(path: Path, output: Path, profile: str = "smoke", timeout: 
     Training runs go to an empty temporary ``SRLIB_RUNS``, so a finished run left
     in the learner's cache cannot make the measured time too short.
     """
-    import tempfile
-
-    import papermill
-
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     output.parent.mkdir(parents=True, exist_ok=True)
     previous_runs = os.environ.get("SRLIB_RUNS")
@@ -137,10 +141,6 @@ def execute_notebook(path: Path, output: Path, profile: str = "smoke", timeout: 
 
 def record_check_outputs(path: Path, profile: str = "smoke") -> int:
     """Execute ``path`` and store the outputs of its check cells as the expected ones."""
-    import tempfile
-
-    import nbformat
-
     with tempfile.TemporaryDirectory() as tmp:
         executed_path = Path(tmp) / path.name
         execute_notebook(path, executed_path, profile)
@@ -163,11 +163,9 @@ def build_course(
 ) -> list[tuple[str, float]]:
     """Execute every chapter into ``out_dir`` and render each to HTML; returns (chapter, seconds).
 
-    With ``record`` the measured times go into ``srlib/ui/runtimes.json``, which the
+    With ``record`` the measured times go into ``srlib/course/runtimes.json``, which the
     chapters' setup cells and ``srlib doctor`` report.
     """
-    from nbconvert import HTMLExporter
-
     timings = []
     for path in notebooks or chapters():
         executed = out_dir / path.name
@@ -177,14 +175,24 @@ def build_course(
         timings.append((path.stem, seconds))
         print(f"{path.stem}: {seconds:.0f} s ({profile})", flush=True)
     if record:
-        from srlib.ui.chapter import record_runtimes
-
         record_runtimes(timings, profile)
     return timings
 
 
+def measure_runtimes(notebooks: Sequence[Path], profiles: Sequence[str]) -> None:
+    """Execute each chapter once per profile and record its run time in ``srlib/course/runtimes.json``."""
+    for profile in profiles:
+        timings = []
+        for path in notebooks:
+            with tempfile.TemporaryDirectory() as tmp:
+                seconds = execute_notebook(path, Path(tmp) / path.name, profile)
+            timings.append((path.stem, seconds))
+            print(f"{path.stem}: {seconds:.1f} s ({profile})", flush=True)
+        record_runtimes(timings, profile)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m srlib.ui.course", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m tools.notebooks", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("check", help="fail if a notebook has stray outputs or metadata")
     sub.add_parser("clean", help="strip stray outputs and metadata")
@@ -193,6 +201,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     build = sub.add_parser("build", help="execute every chapter and render HTML")
     build.add_argument("--profile", default=os.environ.get("SRLIB_PROFILE", "workshop"))
     build.add_argument("--out", type=Path, default=REPO / "build")
+    measure = sub.add_parser("measure", help="execute chapters with papermill and record their run times")
+    measure.add_argument("notebooks", type=Path, nargs="+")
+    measure.add_argument("--profiles", nargs="+", default=["smoke", "workshop"], choices=PROFILES)
     args = parser.parse_args(argv)
 
     if args.command == "check":
@@ -206,6 +217,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.command == "record":
         print(f"recorded {record_check_outputs(args.notebook)} check cells in {args.notebook.name}")
+        return 0
+    if args.command == "measure":
+        measure_runtimes(args.notebooks, args.profiles)
         return 0
     build_course(args.out, args.profile)
     return 0

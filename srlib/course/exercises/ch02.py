@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from srlib.ui.exercises import (
+from srlib.course.exercises.core import (
     Exercise,
     Feedback,
     Mistake,

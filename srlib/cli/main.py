@@ -31,11 +31,11 @@ def _load_eval_images(data: str) -> list:
 
 
 def _upscaler(model: str, scale: int) -> Callable:
-    from srlib.train.evaluation import bicubic_upscaler, check_scale
+    from srlib.eval.protocol import bicubic_upscaler, check_scale
 
     if model.lower() == "bicubic":
         return bicubic_upscaler(check_scale(scale))
-    from srlib.models.pretrained import upscaler_for
+    from srlib.models.zoo import upscaler_for
 
     return upscaler_for(model, scale)
 
@@ -50,7 +50,7 @@ def _progress(total_desc: str):
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from srlib.train.evaluation import check_scale, evaluate_model
+    from srlib.eval.protocol import check_scale, evaluate_model
 
     scale = check_scale(args.scale)
     metrics = [m.strip().lower() for m in args.metrics.split(",") if m.strip()]
@@ -72,7 +72,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def cmd_upscale(args: argparse.Namespace) -> int:
-    from srlib.train.inference import upscale_file
+    from srlib.infer.upscaler import upscale_file
 
     out = upscale_file(
         args.input,
@@ -90,13 +90,13 @@ def cmd_upscale(args: argparse.Namespace) -> int:
 
 def cmd_bench(args: argparse.Namespace) -> int:
     if args.upscale is not None:
-        from srlib.train.upscale_bench import parse_model_list, run_upscale_bench, upscale_bench_report
+        from srlib.bench.upscale import parse_model_list, run_upscale_bench, upscale_bench_report
 
         models = parse_model_list(args.upscale)
         result = run_upscale_bench(models, size=args.size, tile=args.tile, repeats=args.repeats)
         print(upscale_bench_report(result))
     else:
-        from srlib.train.bench import bench_report, run_bench
+        from srlib.bench.train_step import bench_report, run_bench
         from srlib.train.precision import bfloat16_warning
 
         warning = bfloat16_warning(args.precision)
@@ -185,9 +185,9 @@ def build_parser() -> argparse.ArgumentParser:
     niqe.add_argument("--quiet", action="store_true", help="no progress bar")
     niqe.set_defaults(func=cmd_niqe_official)
 
-    from srlib.data.commands import add_data_commands
-    from srlib.ui.doctor import add_doctor_command
-    from srlib.ui.offline import add_pack_command
+    from srlib.cli.data import add_data_commands
+    from srlib.cli.doctor import add_doctor_command
+    from srlib.cli.pack import add_pack_command
 
     add_data_commands(sub)
     add_doctor_command(sub)

@@ -19,7 +19,7 @@ from srlib.image.crop import modcrop, shave
 from srlib.image.resize import imresize
 from srlib.metrics.psnr import psnr, psnr_y
 from srlib.metrics.ssim import ssim_y
-from srlib.ui.exercises import (
+from srlib.course.exercises.core import (
     Exercise,
     Feedback,
     Mistake,

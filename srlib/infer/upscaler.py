@@ -60,7 +60,7 @@ def resolve_model(model: Any, scale: int):
     # Importing the architectures registers their classes for loading .keras files.
     import srlib.models.espcn  # noqa: F401
     import srlib.models.srresnet  # noqa: F401
-    from srlib.models.pretrained import load_model, pretrained
+    from srlib.models.zoo import load_model, pretrained
 
     if isinstance(model, (str, os.PathLike)):
         text = str(model)
@@ -267,7 +267,7 @@ def _traced_forward(model, channels: int) -> Callable:
 
 def _network(model, profile: _Profile, scale: int, self_ensemble: bool) -> Callable[[np.ndarray], np.ndarray]:
     """``float (h, w, C) on 0..255 -> float (sh, sw, C) on 0..255`` through the network."""
-    from srlib.train.self_ensemble import self_ensemble as ensemble
+    from srlib.infer.self_ensemble import self_ensemble as ensemble
 
     forward = _traced_forward(model, profile.channels)
 
@@ -349,7 +349,7 @@ def upscale(
     seams. ``self_ensemble`` averages the 8 flips and rotations (EDSR sec. 3.3),
     8x slower. Returns a ``uint8`` image ``scale`` times larger, laid out as the input.
     """
-    from srlib.train.evaluation import check_scale
+    from srlib.eval.protocol import check_scale
 
     scale = check_scale(scale, what="upscale")
     planes, colour = _check_image(image)
@@ -441,7 +441,7 @@ def upscale_file(
     read as 8-bit RGB (see :mod:`srlib.image.io`).
     """
     from srlib.image.io import read_image_with_alpha, write_image
-    from srlib.train.evaluation import check_scale
+    from srlib.eval.protocol import check_scale
 
     input_path, output_path = Path(input_path), Path(output_path)
     if not input_path.is_file():

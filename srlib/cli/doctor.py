@@ -5,7 +5,7 @@ plainly when there is no GPU), cores and memory, the data cache with the
 registered datasets found there and the free disk space, whether Keras has the
 VGG19 weights the SRGAN chapter needs, whether Debian's Chromium is there for
 the browser test, and each chapter's *measured* run time per profile (from
-``srlib/ui/runtimes.json``; "not measured yet" where there is none).
+``srlib/course/runtimes.json``; "not measured yet" where there is none).
 
 Nothing here touches the network or decodes images: a dataset counts as
 verified when the stamp of an earlier full check still matches its files.
@@ -65,7 +65,7 @@ def versions() -> dict[str, str | None]:
 def devices() -> dict[str, Any]:
     """The physical devices TensorFlow lists (TensorFlow is imported here, quietly)."""
     try:
-        from srlib.ui.chapter import import_tensorflow
+        from srlib.course.setup import import_tensorflow
 
         tf = import_tensorflow()
     except ImportError as exc:
@@ -184,15 +184,15 @@ def chromium() -> dict[str, Any]:
 
 def run_times(runtimes_path: Path | None = None, notebooks: Path | None = None) -> dict[str, dict[str, float | None]]:
     """``{chapter: {profile: measured seconds or None}}`` for every chapter notebook and every chapter measured."""
-    from srlib.ui.chapter import RUNTIMES_FILE, expected_runtime
-    from srlib.ui.course import chapters
+    from srlib.course.setup import RUNTIMES_FILE, expected_runtime
 
     path = Path(runtimes_path) if runtimes_path is not None else RUNTIMES_FILE
     try:
         measured = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
     except json.JSONDecodeError as exc:
         raise SRLibError(f"{path} is not valid JSON ({exc.msg}, line {exc.lineno}) — fix it or re-measure with make course") from None
-    labels = {notebook.stem.split("_", 1)[0]: notebook.stem for notebook in chapters(notebooks)}
+    found = sorted(Path(notebooks).glob("[0-9][0-9]_*.ipynb")) if notebooks is not None else []
+    labels = {notebook.stem.split("_", 1)[0]: notebook.stem for notebook in found}
     for chapter in measured:
         labels.setdefault(chapter, chapter)
     return {
@@ -221,7 +221,7 @@ def _gb(value: int | None) -> str:
 def _seconds(value: float | None) -> str:
     if value is None:
         return "not measured yet"
-    from srlib.ui.chapter import format_runtime
+    from srlib.course.setup import format_runtime
 
     return format_runtime(value)
 
@@ -272,7 +272,7 @@ def format_report(report: dict[str, Any]) -> list[str]:
         lines.append("browser:   Debian's chromium not found; the browser test will be skipped (apt-get install chromium)")
 
     times = report["run_times"]
-    lines.append("run times: measured per profile (srlib/ui/runtimes.json; python -m srlib.ui.chapter measure)")
+    lines.append("run times: measured per profile (srlib/course/runtimes.json; python -m srlib.course.setup measure)")
     if not times:
         lines.append("           no chapters found and none measured yet")
     width = max((len(name) for name in times), default=0)

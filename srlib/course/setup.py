@@ -2,23 +2,22 @@
 
 A chapter's second code cell is::
 
-    from srlib.ui.chapter import start
+    from srlib.course.setup import start
     run = start("00", PROFILE)            # chapters that train: needs_tf=True
 
 ``start`` checks the profile, seeds Python, NumPy and (when it is in use)
 TensorFlow, prints a few lines — versions, the device, the profile and how long
 the chapter is expected to take with it — and returns a :class:`ChapterRun`.
 
-Expected run times live in one data file, ``srlib/ui/runtimes.json``
+Expected run times live in one data file, ``srlib/course/runtimes.json``
 (``{chapter: {profile: seconds}}``). They are measured, never guessed:
-``python -m srlib.ui.chapter measure notebooks/00_introduction.ipynb --profiles smoke workshop``
+``python -m srlib.course.setup measure notebooks/00_introduction.ipynb --profiles smoke workshop``
 executes a chapter with papermill and records the seconds (``make course`` can
 call :func:`record_runtimes` with the timings it collects).
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import platform
@@ -212,32 +211,3 @@ def start(
         print(f"Expected run time with '{profile}': {format_runtime(expected)}")
     return ChapterRun(chapter=chapter_id, profile=profile, seed=seed, device=device, expected_seconds=expected)
 
-
-def _measure(notebooks: Sequence[Path], profiles: Sequence[str]) -> None:
-    import tempfile
-
-    from srlib.ui.course import execute_notebook
-
-    for profile in profiles:
-        timings = []
-        for path in notebooks:
-            with tempfile.TemporaryDirectory() as tmp:
-                seconds = execute_notebook(path, Path(tmp) / path.name, profile)
-            timings.append((path.stem, seconds))
-            print(f"{path.stem}: {seconds:.1f} s ({profile})", flush=True)
-        record_runtimes(timings, profile)
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m srlib.ui.chapter", description="Measure chapters' run times.")
-    sub = parser.add_subparsers(dest="command", required=True)
-    measure = sub.add_parser("measure", help="execute chapters with papermill and record their run times")
-    measure.add_argument("notebooks", type=Path, nargs="+")
-    measure.add_argument("--profiles", nargs="+", default=["smoke", "workshop"], choices=PROFILES)
-    args = parser.parse_args(argv)
-    _measure(args.notebooks, args.profiles)
-    return 0
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from srlib.ui.exercises import (
+from srlib.course.exercises.core import (
     Exercise,
     Feedback,
     Mistake,

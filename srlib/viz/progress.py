@@ -216,7 +216,7 @@ class LiveProgress(PlainProgress):
         self._last_draw = now
         from IPython.display import Image, display
 
-        from srlib.ui.figures import STATIC_DPI, figure_png
+        from srlib.viz.figures import STATIC_DPI, figure_png
 
         image = Image(data=figure_png(self.figure(), dpi=STATIC_DPI), format="png")
         if self._handle is None:

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from srlib.ui.exercises import (
+from srlib.course.exercises.core import (
     Exercise,
     Feedback,
     Mistake,
@@ -203,7 +203,7 @@ def _check_generator(answer: Any) -> Feedback:
         return Feedback(False, f"{call} gave {got:g}; expected {expected:g}.", mistake.hint if mistake else
                         "D = sigmoid(z) = 1 / (1 + exp(-z)); the loss is the batch mean of -log D.")
     return Feedback(True, "right on all 5 cases, including a discriminator 800 logits sure of itself: "
-                    "-log sigmoid(z) = log(1 + e^-z) is what srlib.train.losses computes (keras.ops.softplus(-z)).")
+                    "-log sigmoid(z) = log(1 + e^-z) is what srlib.losses.srgan computes (keras.ops.softplus(-z)).")
 
 
 register(Exercise("04.3", "the generator's -log D loss", _check_generator, generator_adversarial_loss))

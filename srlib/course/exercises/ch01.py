@@ -15,7 +15,7 @@ import numpy as np
 
 from srlib.image.color import rgb2y
 from srlib.image.resize import imresize
-from srlib.ui.exercises import (
+from srlib.course.exercises.core import (
     Exercise,
     Feedback,
     Mistake,
@@ -162,8 +162,8 @@ register(Exercise("01.3", "SRCNN's output size without padding", _check_size, va
 
 
 def _checker_lr_images() -> list[tuple[str, np.ndarray, int]]:
-    from srlib.train.evaluation import make_lr
-    from srlib.ui.exercises_ch00 import checker_images
+    from srlib.eval.protocol import make_lr
+    from srlib.course.exercises.ch00 import checker_images
 
     return [(name, make_lr(hr, scale), scale) for name, hr in checker_images() for scale in INPUT_SCALES]
 

@@ -8,12 +8,12 @@ crop, and an error-map toggle showing ``|Y(SR) - Y(HR)|``.
 
 How it degrades: the object returned is an ipywidgets ``VBox`` whose display
 bundle holds the live widget *and* a PNG of the same comparison
-(``srlib.ui.figures.comparison_figure``). JupyterLab ranks the widget renderer
+(``srlib.viz.figures.comparison_figure``). JupyterLab ranks the widget renderer
 first (rank -10, for trusted output), so the live widget wins there; nbconvert
 skips the widget view when no widget state is saved, and GitHub cannot render
 widgets, so both fall back to the PNG.
 
-All pictures are rendered in Python (``srlib.ui.panels``) and cached; the only
+All pictures are rendered in Python (``srlib.viz.panels``) and cached; the only
 front-end code is a small anywidget view (``_compare.js``) that shows PNG bytes
 and reports clicks in image pixels. Without ``anywidget`` installed, plain
 ``ipywidgets.Image`` views are used and the zoom box moves by sliders only.
@@ -38,9 +38,9 @@ import numpy as np
 import traitlets
 
 from srlib.errors import SRLibError
-from srlib.ui import panels
-from srlib.ui.figures import StaticPNGTwin
-from srlib.ui.panels import comparison_for_upload
+from srlib.viz import panels
+from srlib.viz.figures import StaticPNGTwin
+from srlib.viz.panels import comparison_for_upload
 
 __all__ = ["compare", "Comparison", "comparison_for_upload", "default_sample", "ImageView", "HAS_ANYWIDGET"]
 
@@ -382,7 +382,7 @@ class Comparison(StaticPNGTwin, widgets.VBox):
 
     def static_figure(self):
         """The matplotlib figure of the current state (same images, zoom box, scores, mode)."""
-        from srlib.ui.figures import comparison_figure
+        from srlib.viz.figures import comparison_figure
 
         top, left, size = self.box
         return comparison_figure(

@@ -2,7 +2,7 @@
 
 In a chapter, the learner edits a cell marked ``# YOUR CODE HERE`` and runs::
 
-    from srlib.ui import exercises
+    from srlib.course import exercises
     exercises.check("00.1", make_lr)      # prints what is right or wrong, returns a bool
 
 A check never raises: a wrong answer, a crashing answer or an unknown id is
@@ -10,7 +10,7 @@ reported in a few printed lines, so chapters run headless with the placeholders
 in place. ``exercises.solution("00.1")`` returns the reference solution's source
 for teachers to show.
 
-Each chapter's exercises live in their own module (``srlib/ui/exercises_chNN.py``),
+Each chapter's exercises live in their own module (``srlib/course/exercises/chNN.py``),
 imported on first use; it registers :class:`Exercise` objects with
 :func:`register`. A checker runs the answer on test cases, compares with the
 reference, and for a wrong answer looks for the *typical mistake* it matches
@@ -76,9 +76,9 @@ class Exercise:
 
 _REGISTRY: dict[str, Exercise] = {}
 # Chapter prefix -> module defining that chapter's exercises (imported on first use).
-CHAPTER_MODULES = {"00": "srlib.ui.exercises_ch00", "01": "srlib.ui.exercises_ch01", "02": "srlib.ui.exercises_ch02",
-                   "03": "srlib.ui.exercises_ch03", "04": "srlib.ui.exercises_ch04",
-                   "05": "srlib.ui.exercises_ch05"}
+CHAPTER_MODULES = {"00": "srlib.course.exercises.ch00", "01": "srlib.course.exercises.ch01", "02": "srlib.course.exercises.ch02",
+                   "03": "srlib.course.exercises.ch03", "04": "srlib.course.exercises.ch04",
+                   "05": "srlib.course.exercises.ch05"}
 
 
 def register(exercise: Exercise) -> Exercise:

@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from srlib.errors import SRLibError
-from srlib.ui import panels
+from srlib.viz import panels
 
 __all__ = ["comparison_figure", "show_images", "figure_png", "STATIC_DPI"]
 
@@ -163,7 +163,7 @@ class StaticPNGTwin:
     """
 
     def static_png(self) -> bytes:
-        from srlib.ui.figures import figure_png
+        from srlib.viz.figures import figure_png
 
         return figure_png(self.static_figure())
 

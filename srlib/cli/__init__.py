@@ -1,0 +1,1 @@
+"""The ``srlib`` command: ``srlib.cli.main`` parses and dispatches; each sub-command has its own module."""

@@ -1,0 +1,1 @@
+"""Maintainer tooling that assumes a checkout of the course (not part of the installed package)."""
