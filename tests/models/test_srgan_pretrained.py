@@ -16,7 +16,7 @@ from srlib.models import pretrained
 from srlib.models.zoo import MODEL_NAMES, build_model
 from srlib.models.srresnet import SRResNet
 from srlib.cli.main import main
-from synthetic import generated_images
+from tests.support.synthetic import generated_images
 
 
 def batch_norm_layers(model) -> list:

@@ -14,8 +14,8 @@ import re
 
 import nbformat
 import pytest
-from browser_helpers import SWIPE_PIXELS_JS, run_jupyterlab
-from test_browser import (  # noqa: F401
+from tests.support.browser_helpers import SWIPE_PIXELS_JS, run_jupyterlab
+from tests.viz.test_browser import (  # noqa: F401
     ARTIFACTS,
     chromium,
     output_errors,

@@ -15,7 +15,7 @@ from srlib.data.verify import STAMP_NAME
 from srlib.errors import SRLibError
 from srlib.image.io import read_image, write_image
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def _images(seed: int = 0) -> dict[str, np.ndarray]:

@@ -15,8 +15,8 @@ from srlib.errors import SRLibError
 from srlib.train.callbacks import PlainProgress
 from srlib.train.checkpoint import load_state, save_model
 from srlib.train.gan import train_gan
-from kill_resume import CHILD_PRELUDE, kill_and_resume
-from synthetic import SOURCE, generated_images
+from tests.support.kill_resume import CHILD_PRELUDE, kill_and_resume
+from tests.support.synthetic import SOURCE, generated_images
 
 SETUP_CODE = SOURCE + """
 

@@ -24,7 +24,7 @@ from srlib.data.niqe_official import (
 from srlib.errors import SRLibError
 from srlib.metrics.niqe import load_pristine
 from srlib.cli.main import main
-from test_download import _left_in_cache, cache, server  # noqa: F401 (pytest fixtures)
+from tests.data.test_download import _left_in_cache, cache, server  # noqa: F401 (pytest fixtures)
 
 
 @pytest.fixture

@@ -27,7 +27,7 @@ from srlib.metrics.niqe import (
 )
 
 MATLAB_BABOON_NIQE = 5.72957338  # MATLAB R2021a niqe, official pristine model (reference/README.md)
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def blurred(image: np.ndarray, sigma: float = 1.5) -> np.ndarray:

@@ -17,7 +17,7 @@ from srlib.errors import SRLibError
 from srlib.models.discriminator import DISCRIMINATOR_FEATURE_LAYERS, SRGANDiscriminator
 from srlib.losses import srgan as losses
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def _images(n, size, seed=0):

@@ -15,8 +15,8 @@ from srlib.train.callbacks import PlainProgress  # noqa: E402
 from srlib.train.checkpoint import load_state  # noqa: E402
 from srlib.train.engine import train  # noqa: E402
 from srlib.train.optimizers import LayerRateAdam  # noqa: E402
-from kill_resume import CHILD_PRELUDE, kill_and_resume  # noqa: E402
-from synthetic import SOURCE, generated_images  # noqa: E402
+from tests.support.kill_resume import CHILD_PRELUDE, kill_and_resume  # noqa: E402
+from tests.support.synthetic import SOURCE, generated_images  # noqa: E402
 
 
 def tiny_data(scale=2, patch_size=8, batch_size=4, nan_from=None):

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 # The HTTP server on 127.0.0.1 and the generated dataset of the download tests.
-from test_download import _images, _png_bytes, _register, _zip, server  # noqa: F401 (server is a fixture)
+from tests.data.test_download import _images, _png_bytes, _register, _zip, server  # noqa: F401 (server is a fixture)
 
 from srlib.data.offline_pack import pack_datasets
 from srlib.data.verify import STAMP_NAME

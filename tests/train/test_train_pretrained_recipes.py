@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
@@ -76,7 +76,7 @@ def test_tiny_srgan_fine_tune_exports_and_resumes(script, tmp_path):
     from srlib.models.discriminator import SRGANDiscriminator
     from srlib.models.srresnet import SRResNet
     from srlib.train.callbacks import PlainProgress
-    from synthetic import generated_images
+    from tests.support.synthetic import generated_images
 
     keras.utils.set_random_seed(2)
     start = SRResNet(4, num_blocks=1, filters=8, batch_norm=False)
@@ -142,7 +142,7 @@ def test_tiny_bf16_run_with_rescaled_data_exports_float32_and_resumes(script, tm
     from srlib.models import load_model
     from srlib.train.callbacks import PlainProgress
     from srlib.train.precision import is_mixed
-    from synthetic import generated_images
+    from tests.support.synthetic import generated_images
 
     run_dir = tmp_path / "run"
     init = tmp_path / "start.keras"
@@ -182,7 +182,7 @@ def test_tiny_bf16_srgan_fine_tune_runs_in_mixed_precision_with_a_fixed_upsample
     from srlib.models.srresnet import SRResNet
     from srlib.train.callbacks import PlainProgress
     from srlib.train.precision import dtype_policy
-    from synthetic import generated_images
+    from tests.support.synthetic import generated_images
 
     keras.utils.set_random_seed(3)
     init = tmp_path / "srresnet_x4.keras"
@@ -229,7 +229,7 @@ def test_tiny_replicate_padded_run_starts_from_zero_padded_weights(script, tmp_p
 
     from srlib.models import build_model, load_model
     from srlib.train.callbacks import PlainProgress
-    from synthetic import generated_images
+    from tests.support.synthetic import generated_images
 
     keras.utils.set_random_seed(5)
     init = tmp_path / "zeros.keras"
@@ -302,7 +302,7 @@ def test_loss_border_option_is_checked_recorded_and_kept_out_of_srgan(script):
 def _tiny_fsrcnn_run(script, tmp_path, *flags: str, steps: int = 2):
     """Train a tiny FSRCNN with ``flags`` on generated images for ``steps`` steps (resuming if run before)."""
     from srlib.train.callbacks import PlainProgress
-    from synthetic import generated_images
+    from tests.support.synthetic import generated_images
 
     argv = ["--model", "fsrcnn", "--run-dir", str(tmp_path / "run"), "--steps", str(steps), "--steps-per-epoch", "1",
             "--lr-patch", "8", "--batch-size", "2", *flags]  # fmt: skip

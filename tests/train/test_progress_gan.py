@@ -96,7 +96,7 @@ def test_train_gan_gives_live_progress_its_loss_label_and_log_records(tmp_path):
     from srlib.models.discriminator import SRGANDiscriminator
     from srlib.models.srresnet import SRResNet
     from srlib.train.gan import train_gan
-    from synthetic import generated_images
+    from tests.support.synthetic import generated_images
 
     def data(start_step=0):
         return training_dataset(generated_images(size=40), scale=2, patch_size=16, batch_size=2, channels="rgb",

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from browser_helpers import (
+from tests.support.browser_helpers import (
     CHROMIUM_ARGS,
     RUN_STATE_JS,
     SWIPE_PIXELS_JS,
@@ -34,7 +34,7 @@ from browser_helpers import (
 
 pytestmark = pytest.mark.browser
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 CHAPTER = REPO / "notebooks" / "00_introduction.ipynb"
 ARTIFACTS = REPO / "test-artifacts" / "browser"
 SCREENSHOT = ARTIFACTS / "chapter00.png"

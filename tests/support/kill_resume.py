@@ -20,7 +20,7 @@ from srlib.train.checkpoint import load_state
 
 __all__ = ["CHILD_PRELUDE", "kill_and_resume"]
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 # Single-threaded, so the killed and the reference run compute bit-identical updates.
 CHILD_PRELUDE = """

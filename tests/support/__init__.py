@@ -1,0 +1,1 @@
+"""Helpers the tests share: synthetic images, the kill-and-resume harness, the JupyterLab driver."""
