@@ -2,7 +2,7 @@
 
 Layer order, lowest first (``docs/architecture.md``)::
 
-    errors, profiles < image < metrics < data < models < losses < eval < infer < train < bench
+    errors, files, profiles < image < metrics < data < models < losses < eval < infer < train < bench
     < viz < course < cli
 
 Imports inside functions count too: a deferred import is still a dependency a reader
@@ -18,7 +18,7 @@ import srlib
 
 PACKAGE = Path(srlib.__file__).parent
 ORDER = ["image", "metrics", "data", "models", "losses", "eval", "infer", "train", "bench", "viz", "course", "cli"]
-LAYERS = {"errors": 0, "profiles": 0} | {name: rank for rank, name in enumerate(ORDER, start=1)}
+LAYERS = {"errors": 0, "files": 0, "profiles": 0} | {name: rank for rank, name in enumerate(ORDER, start=1)}
 
 
 def _module_name(path: Path) -> str:

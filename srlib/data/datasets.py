@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from srlib.data.cache import cache_dir, find_cached_folder, writable_cache_dir
+from srlib.data.download import fetch_dataset
 from srlib.data.photos import photo_entry, source_path
 from srlib.data.registry import DATASETS, lookup
 from srlib.data.verify import ensure_verified
@@ -79,8 +80,6 @@ def dataset_path(
             f"{entry.name} is not in {cache_dir() / entry.name} and download=False — "
             f"call with download=True, or {entry.manual_hint()}"
         )
-    from srlib.data.download import fetch_dataset
-
     return fetch_dataset(entry, progress=progress)
 
 

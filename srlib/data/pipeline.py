@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
+import tensorflow as tf
 
 from srlib.data.datasets import validation_images
 from srlib.errors import SRLibError
@@ -196,6 +197,93 @@ def prepare_training_images(
     )
 
 
+def _gather_patches(flat, offset, width, image, top, left, size: int):
+    """``(B, size, size, 3)`` uint8 patches at ``(top, left)`` of images ``image`` from one flat buffer."""
+    steps = tf.range(size, dtype=tf.int64)
+    rows = (top[:, None] + steps[None, :])[:, :, None]  # (B, size, 1)
+    cols = (left[:, None] + steps[None, :])[:, None, :]  # (B, 1, size)
+    index = tf.gather(offset, image)[:, None, None] + rows * tf.gather(width, image)[:, None, None] + cols
+    return tf.gather(flat, index)
+
+
+def _to_channels(patches, image, channels: str, is_gray):
+    """uint8 RGB patches as float32 in [0, 1]: RGB, or MATLAB's Y (a gray image keeps its one channel)."""
+    values = tf.cast(patches, tf.float32)
+    if channels == "rgb":
+        return values / 255.0
+    luma = tf.constant(RGB2YCBCR[0] / 255.0, tf.float32)
+    y = tf.tensordot(values, luma, axes=1) + float(YCBCR_OFFSET[0])
+    gray = tf.reshape(tf.gather(is_gray, image), (-1, 1, 1))
+    return (tf.where(gray, values[..., 0], y) / 255.0)[..., None]
+
+
+def _dihedral(patches, code):
+    """One of the 8 flips/90-degree rotations per patch: bit 0 flips columns, bit 1 rows, bit 2 transposes."""
+    mask = tf.reshape(code, (-1, 1, 1, 1))
+    patches = tf.where(mask % 2 == 1, tf.reverse(patches, axis=[2]), patches)
+    patches = tf.where((mask // 2) % 2 == 1, tf.reverse(patches, axis=[1]), patches)
+    return tf.where(mask // 4 == 1, tf.transpose(patches, (0, 2, 1, 3)), patches)
+
+
+def _prepared(hr_images, scale: int, patch_size: int, input_mode: str) -> TrainingImages:
+    if not isinstance(hr_images, TrainingImages):
+        return prepare_training_images(hr_images, scale=scale, patch_size=patch_size, input_mode=input_mode)
+    if (hr_images.scale, hr_images.patch_size, hr_images.input_mode) != (scale, patch_size, input_mode):
+        raise SRLibError(
+            f"prepared images are for scale={hr_images.scale}, patch_size={hr_images.patch_size}, "
+            f"input_mode={hr_images.input_mode!r} — prepare them again with the options you pass here"
+        )
+    return hr_images
+
+
+class _PatchSampler:
+    """Batch ``step`` of aligned (input, target) patches, a pure function of ``(seed, step)``."""
+
+    def __init__(self, prepared: TrainingImages, *, batch_size: int, channels: str, augment: bool, seed: int):
+        self.prepared, self.batch_size, self.channels, self.augment = prepared, batch_size, channels, augment
+        self.seed = int(seed)
+        counts = np.prod(prepared.positions, axis=1)
+        self.ends = tf.constant(np.cumsum(counts), tf.int64)
+        self.starts = tf.constant(np.cumsum(counts) - counts, tf.int64)
+        self.columns = tf.constant(prepared.positions[:, 1], tf.int64)
+        self.total = int(counts.sum())
+        lr_input = prepared.input_mode == "lr"
+        # Variables hold the pixel buffers, so the map function captures a handle, not a copy in its graph
+        # (a graph constant is limited to 2 GB); the CPU is where tf.data runs.
+        with tf.device("/CPU:0"):
+            self.hr_flat = tf.Variable(prepared.hr_flat, trainable=False)
+            self.in_flat = tf.Variable(prepared.lr_flat if lr_input else prepared.bicubic_flat, trainable=False)
+        self.hr_offset = tf.constant(prepared.hr_offset)
+        self.hr_width = tf.constant(prepared.hr_width)
+        if lr_input:
+            self.in_offset, self.in_width = tf.constant(prepared.lr_offset), tf.constant(prepared.lr_width)
+        else:
+            self.in_offset, self.in_width = self.hr_offset, self.hr_width
+        self.is_gray = tf.constant(prepared.is_gray)
+
+    def __call__(self, step):
+        prepared, scale, size = self.prepared, self.prepared.scale, self.prepared.patch_size
+        keys = tf.random.experimental.stateless_split(tf.stack([tf.constant(self.seed, tf.int64), step]), num=2)
+        where = tf.random.stateless_uniform([self.batch_size], seed=keys[0], minval=0, maxval=self.total, dtype=tf.int64)
+        image = tf.searchsorted(self.ends, where, side="right")
+        local = where - tf.gather(self.starts, image)
+        lr_top = local // tf.gather(self.columns, image)
+        lr_left = local % tf.gather(self.columns, image)
+        target = _gather_patches(self.hr_flat, self.hr_offset, self.hr_width, image, lr_top * scale, lr_left * scale, size)
+        if prepared.input_mode == "lr":
+            source = _gather_patches(self.in_flat, self.in_offset, self.in_width, image, lr_top, lr_left, size // scale)
+        else:
+            source = _gather_patches(
+                self.in_flat, self.in_offset, self.in_width, image, lr_top * scale, lr_left * scale, size
+            )
+        source = _to_channels(source, image, self.channels, self.is_gray)
+        target = _to_channels(target, image, self.channels, self.is_gray)
+        if self.augment:
+            code = tf.random.stateless_uniform([self.batch_size], seed=keys[1], minval=0, maxval=8, dtype=tf.int32)
+            source, target = _dihedral(source, code), _dihedral(target, code)
+        return source, target
+
+
 def training_dataset(
     hr_images: Sequence | TrainingImages,
     *,
@@ -207,7 +295,7 @@ def training_dataset(
     augment: bool = True,
     seed: int = 0,
     start_step: int = 0,
-):
+) -> tf.data.Dataset:
     """An endless ``tf.data.Dataset`` of ``(input, target)`` float32 batches in [0, 1].
 
     ``target``: HR patches ``(B, P, P, C)``; ``input``: the aligned LR patches
@@ -217,80 +305,10 @@ def training_dataset(
     smaller than ``patch_size`` are skipped. Batch ``k`` depends only on
     ``(seed, k)``; the first batch yielded is batch ``start_step``.
     """
-    import tensorflow as tf
-
     scale, patch_size, batch_size = _check_options(scale, patch_size, batch_size, input_mode, channels)
-    if isinstance(hr_images, TrainingImages):
-        prepared = hr_images
-        if (prepared.scale, prepared.patch_size, prepared.input_mode) != (scale, patch_size, input_mode):
-            raise SRLibError(
-                f"prepared images are for scale={prepared.scale}, patch_size={prepared.patch_size}, "
-                f"input_mode={prepared.input_mode!r} — prepare them again with the options you pass here"
-            )
-    else:
-        prepared = prepare_training_images(hr_images, scale=scale, patch_size=patch_size, input_mode=input_mode)
+    prepared = _prepared(hr_images, scale, patch_size, input_mode)
     if int(start_step) < 0:
         raise SRLibError(f"start_step={start_step}: give the number of batches already trained on (0 or more)")
-
-    lr_patch = patch_size // scale
-    counts = np.prod(prepared.positions, axis=1)
-    ends = tf.constant(np.cumsum(counts), tf.int64)
-    starts = tf.constant(np.cumsum(counts) - counts, tf.int64)
-    columns = tf.constant(prepared.positions[:, 1], tf.int64)
-    total = int(counts.sum())
-    # Variables hold the pixel buffers, so the map function captures a handle, not a copy in its graph
-    # (a graph constant is limited to 2 GB); the CPU is where tf.data runs.
-    with tf.device("/CPU:0"):
-        hr_flat = tf.Variable(prepared.hr_flat, trainable=False)
-        in_flat = tf.Variable(prepared.lr_flat if input_mode == "lr" else prepared.bicubic_flat, trainable=False)
-    hr_offset = tf.constant(prepared.hr_offset)
-    hr_width = tf.constant(prepared.hr_width)
-    if input_mode == "lr":
-        in_offset, in_width = tf.constant(prepared.lr_offset), tf.constant(prepared.lr_width)
-    else:
-        in_offset, in_width = hr_offset, hr_width
-    is_gray = tf.constant(prepared.is_gray)
-    luma = tf.constant(RGB2YCBCR[0] / 255.0, tf.float32)
-    seed = int(seed)
-
-    def gather(flat, offset, width, image, top, left, size):
-        steps = tf.range(size, dtype=tf.int64)
-        rows = (top[:, None] + steps[None, :])[:, :, None]  # (B, size, 1)
-        cols = (left[:, None] + steps[None, :])[:, None, :]  # (B, 1, size)
-        index = tf.gather(offset, image)[:, None, None] + rows * tf.gather(width, image)[:, None, None] + cols
-        return tf.gather(flat, index)  # (B, size, size, 3) uint8
-
-    def to_channels(patches, image):
-        values = tf.cast(patches, tf.float32)
-        if channels == "rgb":
-            return values / 255.0
-        y = tf.tensordot(values, luma, axes=1) + float(YCBCR_OFFSET[0])
-        gray = tf.reshape(tf.gather(is_gray, image), (-1, 1, 1))
-        return (tf.where(gray, values[..., 0], y) / 255.0)[..., None]
-
-    def dihedral(patches, code):
-        mask = tf.reshape(code, (-1, 1, 1, 1))
-        patches = tf.where(mask % 2 == 1, tf.reverse(patches, axis=[2]), patches)
-        patches = tf.where((mask // 2) % 2 == 1, tf.reverse(patches, axis=[1]), patches)
-        return tf.where(mask // 4 == 1, tf.transpose(patches, (0, 2, 1, 3)), patches)
-
-    def make_batch(step):
-        keys = tf.random.experimental.stateless_split(tf.stack([tf.constant(seed, tf.int64), step]), num=2)
-        where = tf.random.stateless_uniform([batch_size], seed=keys[0], minval=0, maxval=total, dtype=tf.int64)
-        image = tf.searchsorted(ends, where, side="right")
-        local = where - tf.gather(starts, image)
-        lr_top = local // tf.gather(columns, image)
-        lr_left = local % tf.gather(columns, image)
-        target = gather(hr_flat, hr_offset, hr_width, image, lr_top * scale, lr_left * scale, patch_size)
-        if input_mode == "lr":
-            source = gather(in_flat, in_offset, in_width, image, lr_top, lr_left, lr_patch)
-        else:
-            source = gather(in_flat, in_offset, in_width, image, lr_top * scale, lr_left * scale, patch_size)
-        source, target = to_channels(source, image), to_channels(target, image)
-        if augment:
-            code = tf.random.stateless_uniform([batch_size], seed=keys[1], minval=0, maxval=8, dtype=tf.int32)
-            source, target = dihedral(source, code), dihedral(target, code)
-        return source, target
-
+    sampler = _PatchSampler(prepared, batch_size=batch_size, channels=channels, augment=augment, seed=seed)
     steps = tf.data.Dataset.counter(start=int(start_step), dtype=tf.int64)
-    return steps.map(make_batch, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True).prefetch(tf.data.AUTOTUNE)
+    return steps.map(sampler, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True).prefetch(tf.data.AUTOTUNE)

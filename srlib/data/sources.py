@@ -21,6 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
+from srlib.data.datasets import dataset_path, load_images
+from srlib.data.registry import lookup
 from srlib.errors import SRLibError
 
 __all__ = ["ImageSet", "load_or_fallback", "shared_datasets_dir"]
@@ -59,9 +61,6 @@ def shared_datasets_dir() -> Path | None:
 
 
 def _shared_copy(name: str) -> Path | None:
-    from srlib.data.datasets import dataset_path
-    from srlib.data.registry import lookup
-
     shared = shared_datasets_dir()
     entry = lookup(name)
     if shared is None or entry is None:
@@ -87,7 +86,6 @@ def load_or_fallback(
     ``download=False`` never touches the network (smoke runs, CI). ``limit`` keeps the
     first few images (sorted by name).
     """
-    from srlib.data.datasets import load_images
 
     folder = _shared_copy(name)
     if folder is not None:

@@ -16,14 +16,16 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+
+from tqdm.auto import tqdm
 
 from srlib.data.checksums import pixel_checksum, short
 from srlib.data.photos import photo_entry
 from srlib.data.registry import DatasetEntry, get_entry
 from srlib.errors import SRLibError
+from srlib.files import atomic_write_json
 from srlib.image.io import list_images, read_image
 
 __all__ = ["Verification", "verify_folder", "ensure_verified", "record_verified", "STAMP_NAME"]
@@ -98,8 +100,6 @@ def verify_folder(name: str | DatasetEntry, folder: str | os.PathLike, *, progre
     if entry.has_pixel_checksums:
         records = entry.images
         if progress:
-            from tqdm.auto import tqdm
-
             records = tqdm(records, desc=f"verify {entry.name}", unit="img", leave=False)
         wrong: list[str] = []
         for record in records:
@@ -166,10 +166,7 @@ def _read_stamp(folder: Path) -> dict | None:
 
 def _write_stamp(folder: Path, stamp: dict) -> None:
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f"{STAMP_NAME}.", suffix=".tmp", dir=folder)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(stamp, handle)
-        os.replace(tmp, folder / STAMP_NAME)
+        atomic_write_json(folder / STAMP_NAME, stamp, indent=None)
     except OSError:
         pass  # a read-only cache only costs a re-check next time
 
