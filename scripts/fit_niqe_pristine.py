@@ -61,8 +61,12 @@ def sharp_block_features(image: np.ndarray) -> np.ndarray:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--datasets", type=Path, default=REPO.parent / "shared" / "datasets",
-                        help="folder holding T91/ and General-100/ (default ../shared/datasets)")
+    parser.add_argument(
+        "--datasets",
+        type=Path,
+        default=REPO.parent / "shared" / "datasets",
+        help="folder holding T91/ and General-100/ (default ../shared/datasets)",
+    )
     parser.add_argument("--out", type=Path, default=DEFAULT_PRISTINE, help="output .npz")
     args = parser.parse_args(argv)
 

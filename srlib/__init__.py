@@ -3,12 +3,15 @@
 Layers, lowest first; a layer never imports a higher one (``tests/test_architecture.py``):
 
 ``image`` → ``metrics`` → ``data`` → ``models`` → ``losses`` → ``eval`` → ``infer`` → ``train``
-→ ``bench`` → ``viz`` → ``course`` → ``cli``; ``errors`` and ``profiles`` sit below all of them.
+→ ``bench`` → ``viz`` → ``course`` → ``cli``; ``errors``, ``files``, ``profiles`` and ``seeding`` sit below all of them.
 ``docs/architecture.md`` says where each concept lives.
 
 What a chapter needs most is here: ``imresize``, ``psnr_y``, ``ssim_y``, ``pretrained``, ``upscale``,
-``compare`` and ``check``. Names that need TensorFlow or the widgets load on first use
-(``lazy_loader``), so ``import srlib`` is quick.
+``compare`` and ``check``. Everything else a chapter uses is one package away: ``srlib.course``,
+``srlib.data``, ``srlib.models``, ``srlib.train``, ``srlib.eval``, ``srlib.infer``, ``srlib.viz``,
+``srlib.image``, ``srlib.metrics``, ``srlib.losses`` (``tests/test_learner_namespace.py`` keeps the
+chapters to these). Names that need TensorFlow or the widgets load on first use (``lazy_loader``),
+so ``import srlib`` is quick.
 """
 
 import lazy_loader
@@ -22,7 +25,20 @@ __version__ = "0.1.0"
 
 __getattr__, _lazy_dir, _lazy_names = lazy_loader.attach(
     __name__,
-    submodules=["bench", "cli", "course", "data", "eval", "image", "infer", "losses", "metrics", "models", "train", "viz"],
+    submodules=[
+        "bench",
+        "cli",
+        "course",
+        "data",
+        "eval",
+        "image",
+        "infer",
+        "losses",
+        "metrics",
+        "models",
+        "train",
+        "viz",
+    ],
     submod_attrs={
         "models.zoo": ["pretrained"],
         "infer.upscaler": ["upscale"],
@@ -49,7 +65,6 @@ __all__ = [
     "check",
     "__version__",
 ]
-
 
 
 def __dir__() -> list[str]:

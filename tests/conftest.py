@@ -1,4 +1,4 @@
-"""Shared fixtures: where ../shared lives, and skipping cleanly when it does not."""
+"""Shared set-up: the smoke profile, where ../shared lives, and skipping cleanly when it does not."""
 
 from __future__ import annotations
 
@@ -10,8 +10,12 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("SRLIB_SHARED", REPO.parent / "shared"))
 
-# Keep TensorFlow quiet and deterministic in tests.
+# Set before any test runs, so that srlib and every kernel or subprocess a test starts inherit them:
+# the smallest profile, quiet TensorFlow, and the course's ../shared (datasets, reference files).
+os.environ["SRLIB_PROFILE"] = "smoke"
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+if SHARED.is_dir():
+    os.environ.setdefault("SRLIB_SHARED", str(SHARED.resolve()))
 
 
 @pytest.fixture(scope="session")

@@ -24,11 +24,10 @@ def test_writes_replace_the_file_and_leave_nothing_else(tmp_path):
 def test_an_error_mid_write_keeps_the_old_file(tmp_path):
     target = tmp_path / "model.keras"
     target.write_bytes(b"previous")
-    with pytest.raises(RuntimeError, match="disk full"):
-        with atomic_path(target, suffix=".keras") as temporary:
-            assert temporary.suffix == ".keras" and temporary.parent == tmp_path
-            temporary.write_bytes(b"half")
-            raise RuntimeError("disk full")
+    with pytest.raises(RuntimeError, match="disk full"), atomic_path(target, suffix=".keras") as temporary:
+        assert temporary.suffix == ".keras" and temporary.parent == tmp_path
+        temporary.write_bytes(b"half")
+        raise RuntimeError("disk full")
     assert target.read_bytes() == b"previous"
     assert [p.name for p in tmp_path.iterdir()] == ["model.keras"]
 

@@ -16,19 +16,29 @@ Ours is timed in rounds of ``steps`` steps until two rounds in a row agree withi
 from __future__ import annotations
 
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
+import keras
 import numpy as np
+import tensorflow as tf
 
 from srlib.errors import SRLibError
+from srlib.models.zoo import build_model
+from srlib.seeding import seed_everything
+from srlib.train.engine import DEFAULT_STEPS_PER_EXECUTION, compile_for_training, resolve_jit_compile
+from srlib.train.precision import dtype_policy
 
 __all__ = ["run_bench", "bench_patch_shapes", "bench_report", "steady_timing"]
 
 STEADY_TOLERANCE = 0.05  # two timed rounds in a row within 5 % of each other count as steady
 MAX_TIMED_ROUNDS = 5
+BENCH_SEED = 0
 
 
-def bench_patch_shapes(model_name: str, scale: int, lr_patch: int = 11) -> tuple[tuple[int, int, int], tuple[int, int, int]]:
+def bench_patch_shapes(
+    model_name: str, scale: int, lr_patch: int = 11
+) -> tuple[tuple[int, int, int], tuple[int, int, int]]:
     """Input and target patch shapes of the benchmark for a model and scale (channels last; SRResNet is RGB)."""
     hr_patch = lr_patch * scale
     if model_name.startswith(("fsrcnn", "espcn")):
@@ -64,14 +74,32 @@ def _time_fit(model, dataset, steps: int, warmup: int, max_rounds: int = 1) -> t
 
     With ``max_rounds`` > 1 the timed fit is repeated until steady (:func:`steady_timing`).
     """
-    model.fit(dataset, epochs=1, steps_per_epoch=warmup, verbose=0)
+    # shuffle=False: the data is a tf.data pipeline, for which Keras ignores shuffle (and warns).
+    model.fit(dataset, epochs=1, steps_per_epoch=warmup, verbose=0, shuffle=False)
 
     def one_round() -> float:
         start = time.perf_counter()
-        model.fit(dataset, epochs=1, steps_per_epoch=steps, verbose=0)
+        model.fit(dataset, epochs=1, steps_per_epoch=steps, verbose=0, shuffle=False)
         return (time.perf_counter() - start) / steps
 
     return steady_timing(one_round, max_rounds=max_rounds)
+
+
+def _synthetic_batches(input_shape: tuple, target_shape: tuple, batch_size: int) -> tf.data.Dataset:
+    """One random batch repeated: the benchmark measures the training step, not image decoding."""
+    rng = np.random.default_rng(BENCH_SEED)
+    inputs = rng.random((batch_size,) + input_shape, dtype=np.float32)
+    targets = rng.random((batch_size,) + target_shape, dtype=np.float32)
+    return tf.data.Dataset.from_tensors((inputs, targets)).repeat().prefetch(tf.data.AUTOTUNE)
+
+
+def _plain_ms_per_step(name: str, scale: int, weights: list, dataset: tf.data.Dataset, steps: int) -> float:
+    """Milliseconds per step of plain eager Keras (``run_eagerly=True``, no XLA) from the same initial weights."""
+    plain = build_model(name, scale)
+    plain.set_weights(weights)
+    plain.compile(optimizer=keras.optimizers.Adam(1e-3), loss="mean_squared_error", run_eagerly=True)
+    plain_steps = max(5, steps // 2)  # eager steps are slow and steady; fewer suffice
+    return 1000.0 * _time_fit(plain, dataset, plain_steps, warmup=2)[0]
 
 
 def run_bench(
@@ -79,11 +107,7 @@ def run_bench(
     scale: int = 3,
     batch_size: int = 128,
     steps: int = 50,
-    warmup: int | None = None,
     steps_per_execution: int | None = None,
-    seed: int = 0,
-    include_plain: bool = True,
-    jit_compile: bool | str = "auto",
     precision: str = "float32",
     lr_patch: int = 11,
 ) -> dict[str, Any]:
@@ -92,20 +116,8 @@ def run_bench(
     Returns ``ms_per_step`` (ours), ``naive_ms_per_step`` (plain), ``speedup``, and the
     configuration measured (model, scale, batch, shapes, steps, threads, versions).
     ``steps`` is rounded to a multiple of ``steps_per_execution`` (default: ``steps``
-    itself up to 25).
+    itself up to 25); the warm-up fit is one call of that many steps.
     """
-    import keras
-    import tensorflow as tf
-
-    from srlib.models.zoo import build_model
-    from srlib.train.engine import (
-        DEFAULT_STEPS_PER_EXECUTION,
-        compile_for_training,
-        resolve_jit_compile,
-        seed_everything,
-    )
-    from srlib.train.precision import dtype_policy
-
     name = str(model).strip().lower()
     scale, batch_size, steps = int(scale), int(batch_size), int(steps)
     if steps < 1 or batch_size < 1:
@@ -113,24 +125,18 @@ def run_bench(
     input_shape, target_shape = bench_patch_shapes(name, scale, lr_patch=int(lr_patch))
     spe = int(steps_per_execution or min(steps, DEFAULT_STEPS_PER_EXECUTION))
     steps = max(spe, steps // spe * spe)
-    warmup = int(warmup or spe)
+    dataset = _synthetic_batches(input_shape, target_shape, batch_size)
 
-    rng = np.random.default_rng(seed)
-    inputs = rng.random((batch_size,) + input_shape, dtype=np.float32)
-    targets = rng.random((batch_size,) + target_shape, dtype=np.float32)
-    # One synthetic batch repeated: the benchmark measures the training step, not image decoding.
-    dataset = tf.data.Dataset.from_tensors((inputs, targets)).repeat().prefetch(tf.data.AUTOTUNE)
-
-    seed_everything(seed)
+    seed_everything(BENCH_SEED)
     with dtype_policy(precision):
         ours = build_model(name, scale)
     initial_weights = ours.get_weights()
     multipliers = {"deconvolution": 0.1} if name.startswith("fsrcnn") else None
-    compile_for_training(ours, lr_multipliers=multipliers, jit_compile=jit_compile, steps_per_execution=spe)
-    seconds_ours, rounds = _time_fit(ours, dataset, steps, warmup, max_rounds=MAX_TIMED_ROUNDS)
+    compile_for_training(ours, lr_multipliers=multipliers, jit_compile="auto", steps_per_execution=spe)
+    seconds_ours, rounds = _time_fit(ours, dataset, steps, warmup=spe, max_rounds=MAX_TIMED_ROUNDS)
     ms_ours = 1000.0 * seconds_ours
-
-    result: dict[str, Any] = {
+    ms_plain = _plain_ms_per_step(name, scale, initial_weights, dataset, steps)
+    return {
         "model": name,
         "scale": scale,
         "batch_size": batch_size,
@@ -138,22 +144,16 @@ def run_bench(
         "target_shape": list(target_shape),
         "steps": steps,
         "steps_per_execution": spe,
-        "jit_compile": resolve_jit_compile(ours, jit_compile),
+        "jit_compile": resolve_jit_compile(ours, "auto"),
         "precision": precision,
         "ms_per_step": round(ms_ours, 2),
         "timed_rounds": rounds,
+        "naive_ms_per_step": round(ms_plain, 2),
+        "speedup": round(ms_plain / ms_ours, 2),
         "threads": tf.config.threading.get_intra_op_parallelism_threads() or "all cores",
         "tensorflow": tf.__version__,
         "keras": keras.__version__,
     }
-    if include_plain:
-        plain = build_model(name, scale)
-        plain.set_weights(initial_weights)
-        plain.compile(optimizer=keras.optimizers.Adam(1e-3), loss="mean_squared_error", run_eagerly=True)
-        plain_steps = max(5, steps // 2)  # eager steps are slow and steady; fewer suffice
-        ms_plain = 1000.0 * _time_fit(plain, dataset, plain_steps, warmup=2)[0]
-        result.update(naive_ms_per_step=round(ms_plain, 2), speedup=round(ms_plain / ms_ours, 2))
-    return result
 
 
 def bench_report(result: dict[str, Any]) -> str:
@@ -168,8 +168,7 @@ def bench_report(result: dict[str, Any]) -> str:
         f"threads: {result['threads']}, TF {result['tensorflow']}",
         f"  srlib engine ({engine}, {result['steps_per_execution']} steps per call): {result['ms_per_step']:.1f} ms/step"
         f" (faster of the last 2 of {result.get('timed_rounds', 1)} timed rounds)",
+        f"  plain Keras (run_eagerly=True, no XLA):   {result['naive_ms_per_step']:.1f} ms/step",
+        f"  speedup: {result['speedup']:.2f}x",
     ]
-    if "naive_ms_per_step" in result:
-        lines.append(f"  plain Keras (run_eagerly=True, no XLA):   {result['naive_ms_per_step']:.1f} ms/step")
-        lines.append(f"  speedup: {result['speedup']:.2f}x")
     return "\n".join(lines)

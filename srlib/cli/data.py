@@ -1,8 +1,8 @@
-"""``srlib data list | download NAME... | verify NAME [FOLDER]``: the CLI's data commands.
+"""``srlib data list | download NAME... | verify NAME [FOLDER]``: the course's datasets from the terminal.
 
-Plain functions taking the parsed ``argparse.Namespace`` and returning an exit
-status; bad input raises :class:`~srlib.errors.SRLibError`, which the CLI prints
-as one line. ``add_data_commands(subparsers)`` registers them on the CLI's parser.
+The registry, the verified download and the pixel checks are :mod:`srlib.data`; each
+action here takes the parsed ``argparse.Namespace`` and returns an exit status, and bad
+input raises :class:`~srlib.errors.SRLibError`, which the CLI prints as one line.
 """
 
 from __future__ import annotations
@@ -16,17 +16,17 @@ from srlib.data.registry import DATASETS, get_entry
 from srlib.data.verify import record_verified, verify_folder
 from srlib.errors import SRLibError
 
-__all__ = ["cmd_data_list", "cmd_data_download", "cmd_data_verify", "add_data_commands"]
+__all__ = ["register", "run", "list_datasets", "download", "verify"]
 
 
-def cmd_data_list(args: argparse.Namespace) -> int:
+def list_datasets(args: argparse.Namespace) -> int:
     """Print the registered datasets: role, image count, how they are verified, whether they are cached."""
     rows = []
     for entry in DATASETS.values():
         row = entry.as_dict()
         row["cached"] = entry.kind == "embedded" or find_cached_folder(entry) is not None
         rows.append(row)
-    if getattr(args, "json", False):
+    if args.json:
         print(json.dumps(rows))
         return 0
     print(f"datasets in the registry (cache: {cache_dir()})")
@@ -39,15 +39,15 @@ def cmd_data_list(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_data_download(args: argparse.Namespace) -> int:
+def download(args: argparse.Namespace) -> int:
     """Download (or find and check) each named dataset; print where it is."""
     for name in args.names:
-        folder = dataset_path(name, download=True, progress=not getattr(args, "quiet", False))
+        folder = dataset_path(name, download=True, progress=not args.quiet)
         print(f"{get_entry(name).name}: {folder}")
     return 0
 
 
-def cmd_data_verify(args: argparse.Namespace) -> int:
+def verify(args: argparse.Namespace) -> int:
     """Fully re-check a dataset folder (the cached copy, or FOLDER) against the manifest."""
     entry = get_entry(args.name)
     if args.folder:
@@ -68,22 +68,27 @@ def cmd_data_verify(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_data_commands(subparsers) -> argparse.ArgumentParser:
-    """Add ``data list|download|verify`` to the CLI's subparsers; returns the ``data`` parser."""
+_ACTIONS = {"list": list_datasets, "download": download, "verify": verify}
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the ``data`` action named on the command line."""
+    return _ACTIONS[args.data_command](args)
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``data list [--json] | download NAME... [--quiet] | verify NAME [FOLDER]``."""
     data = subparsers.add_parser("data", help="list, download and verify the course's datasets")
-    commands = data.add_subparsers(dest="data_command", required=True)
+    data.set_defaults(run=run)
+    actions = data.add_subparsers(dest="data_command", required=True)
 
-    listing = commands.add_parser("list", help="registered datasets and whether they are in the cache")
+    listing = actions.add_parser("list", help="registered datasets and whether they are in the cache")
     listing.add_argument("--json", action="store_true", help="print one JSON list instead of a table")
-    listing.set_defaults(func=cmd_data_list)
 
-    download = commands.add_parser("download", help="download datasets into $SRLIB_DATA and verify them")
-    download.add_argument("names", nargs="+", help="dataset names, e.g. Set5 Set14 DIV2K-valid")
-    download.add_argument("--quiet", action="store_true", help="no progress bar")
-    download.set_defaults(func=cmd_data_download)
+    fetch = actions.add_parser("download", help="download datasets into $SRLIB_DATA and verify them")
+    fetch.add_argument("names", nargs="+", help="dataset names, e.g. Set5 Set14 DIV2K-valid")
+    fetch.add_argument("--quiet", action="store_true", help="no progress bar")
 
-    verify = commands.add_parser("verify", help="check a dataset folder against its manifest (pixel checksums)")
-    verify.add_argument("name", help="registered dataset name, e.g. Set14")
-    verify.add_argument("folder", nargs="?", help="folder to check (default: the copy in $SRLIB_DATA)")
-    verify.set_defaults(func=cmd_data_verify)
-    return data
+    check = actions.add_parser("verify", help="check a dataset folder against its manifest (pixel checksums)")
+    check.add_argument("name", help="registered dataset name, e.g. Set14")
+    check.add_argument("folder", nargs="?", help="folder to check (default: the copy in $SRLIB_DATA)")

@@ -3,12 +3,14 @@
 It reports the versions that matter, the devices TensorFlow sees (and says so
 plainly when there is no GPU), cores and memory, the data cache with the
 registered datasets found there and the free disk space, whether Keras has the
-VGG19 weights the SRGAN chapter needs, whether Debian's Chromium is there for
-the browser test, and each chapter's *measured* run time per profile (from
-``srlib/course/runtimes.json``; "not measured yet" where there is none).
+VGG19 weights the SRGAN chapter needs, and each chapter's *measured* run time per
+profile (from ``srlib/course/runtimes.json``; "not measured yet" where there is none).
+One optional line is for maintainers only: whether Debian's Chromium is there for the
+course's browser test (its absence is not a problem for learners).
 
-Nothing here touches the network or decodes images: a dataset counts as
-verified when the stamp of an earlier full check still matches its files.
+Nothing here touches the network or decodes images, and nothing assumes a checkout of
+the course repository: a dataset counts as verified when the stamp of an earlier full
+check still matches its files.
 """
 
 from __future__ import annotations
@@ -23,13 +25,22 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+import psutil
+
+from srlib.course.setup import RUNTIMES_FILE, expected_runtime, format_runtime
+from srlib.quiet import import_tensorflow
+from srlib.data.cache import cache_dir, find_cached_folder
+from srlib.data.registry import DATASETS
+from srlib.data.verify import stamp_is_current
 from srlib.errors import SRLibError
+from srlib.models.vgg_weights import keras_home, vgg19_weights_cached, vgg19_weights_file
 from srlib.profiles import PROFILES
 
-__all__ = ["collect_report", "format_report", "cmd_doctor", "add_doctor_command", "find_chromium"]
+__all__ = ["collect_report", "format_report", "register", "run", "find_chromium", "NO_GPU_NOTE"]
 
 # (label, distribution names to try): the versions a learner is asked for when something breaks.
 _PACKAGES = (
+    ("srlib", ("srlib",)),
     ("TensorFlow", ("tensorflow", "tensorflow-cpu")),
     ("Keras", ("keras",)),
     ("NumPy", ("numpy",)),
@@ -54,9 +65,7 @@ def _distribution_version(names: tuple[str, ...]) -> str | None:
 
 def versions() -> dict[str, str | None]:
     """Installed versions (None: not installed), read from package metadata without importing the packages."""
-    import srlib
-
-    found: dict[str, str | None] = {"Python": platform.python_version(), "srlib": srlib.__version__}
+    found: dict[str, str | None] = {"Python": platform.python_version()}
     for label, names in _PACKAGES:
         found[label] = _distribution_version(names)
     return found
@@ -65,11 +74,13 @@ def versions() -> dict[str, str | None]:
 def devices() -> dict[str, Any]:
     """The physical devices TensorFlow lists (TensorFlow is imported here, quietly)."""
     try:
-        from srlib.course.setup import import_tensorflow
-
         tf = import_tensorflow()
     except ImportError as exc:
-        return {"devices": [], "gpu": False, "note": f"TensorFlow cannot be imported ({exc}) — reinstall it: pip install -e ."}
+        return {
+            "devices": [],
+            "gpu": False,
+            "note": f"TensorFlow cannot be imported ({exc}) — reinstall it: pip install -e .",
+        }
     listed = []
     for device in tf.config.list_physical_devices():
         name = device.name.replace("/physical_device:", "")
@@ -81,25 +92,10 @@ def devices() -> dict[str, Any]:
     return {"devices": listed, "gpu": gpu, "note": "" if gpu else NO_GPU_NOTE}
 
 
-def _memory_bytes() -> tuple[int | None, int | None]:
-    """(total, available) memory in bytes: /proc/meminfo on Linux, else what sysconf knows."""
-    try:
-        fields = {}
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            key, _, value = line.partition(":")
-            fields[key] = int(value.split()[0]) * 1024  # /proc/meminfo counts kB
-        return fields.get("MemTotal"), fields.get("MemAvailable")
-    except (OSError, ValueError, IndexError):
-        pass
-    try:
-        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"), None
-    except (ValueError, OSError, AttributeError):
-        return None, None
-
-
 def machine() -> dict[str, Any]:
-    total, available = _memory_bytes()
-    return {"cpu_count": os.cpu_count(), "memory_total_bytes": total, "memory_available_bytes": available}
+    """Logical CPU cores and the memory in bytes (total and available now), as psutil reads them."""
+    memory = psutil.virtual_memory()
+    return {"cpu_count": os.cpu_count(), "memory_total_bytes": memory.total, "memory_available_bytes": memory.available}
 
 
 def _free_bytes(path: Path) -> int | None:
@@ -114,10 +110,6 @@ def _free_bytes(path: Path) -> int | None:
 
 def data_cache() -> dict[str, Any]:
     """The cache folder, where its location comes from, free space, and each registered dataset's state there."""
-    from srlib.data.cache import cache_dir, find_cached_folder
-    from srlib.data.registry import DATASETS
-    from srlib.data.verify import stamp_is_current
-
     configured = bool(os.environ.get("SRLIB_DATA", "").strip())
     try:
         root = cache_dir()
@@ -127,13 +119,15 @@ def data_cache() -> dict[str, Any]:
     rows = []
     for entry in DATASETS.values():
         folder = None if problem else find_cached_folder(entry)
-        rows.append({
-            "name": entry.name,
-            "role": entry.role,
-            "present": folder is not None,
-            "verified": folder is not None and stamp_is_current(entry, folder),
-            "folder": str(folder) if folder else None,
-        })  # fmt: skip
+        rows.append(
+            {
+                "name": entry.name,
+                "role": entry.role,
+                "present": folder is not None,
+                "verified": folder is not None and stamp_is_current(entry, folder),
+                "folder": str(folder) if folder else None,
+            }
+        )
     return {
         "cache": str(root),
         "from": "SRLIB_DATA" if configured else "default",
@@ -146,8 +140,6 @@ def data_cache() -> dict[str, Any]:
 
 def vgg19() -> dict[str, Any]:
     """Whether Keras' cache holds the VGG19 ImageNet weights (present and not empty; Keras checks the md5 on load)."""
-    from srlib.models.vgg_weights import keras_home, vgg19_weights_cached, vgg19_weights_file
-
     cached = vgg19_weights_cached()
     return {
         "keras_home": str(keras_home()),
@@ -159,7 +151,7 @@ def vgg19() -> dict[str, Any]:
 
 
 def find_chromium() -> str | None:
-    """Debian's Chromium for the browser test (``$SRLIB_CHROMIUM`` wins), or None."""
+    """Debian's Chromium for the course's browser test (``$SRLIB_CHROMIUM`` wins), or None; learners need none."""
     explicit = os.environ.get("SRLIB_CHROMIUM")
     if explicit:
         return explicit if Path(explicit).is_file() else None
@@ -171,11 +163,14 @@ def find_chromium() -> str | None:
 
 
 def chromium() -> dict[str, Any]:
+    """Chromium's path and version for the browser test; both None when it is absent (not an error)."""
     path = find_chromium()
     version = None
     if path:
         try:
-            done = subprocess.run([path, "--version"], capture_output=True, text=True, timeout=10, stdin=subprocess.DEVNULL)
+            done = subprocess.run(
+                [path, "--version"], capture_output=True, text=True, timeout=10, stdin=subprocess.DEVNULL
+            )
             version = done.stdout.strip().splitlines()[0] if done.stdout.strip() else None
         except (OSError, subprocess.TimeoutExpired):
             version = None
@@ -183,14 +178,15 @@ def chromium() -> dict[str, Any]:
 
 
 def run_times(runtimes_path: Path | None = None, notebooks: Path | None = None) -> dict[str, dict[str, float | None]]:
-    """``{chapter: {profile: measured seconds or None}}`` for every chapter notebook and every chapter measured."""
-    from srlib.course.setup import RUNTIMES_FILE, expected_runtime
-
+    """``{chapter: {profile: measured seconds or None}}`` for every chapter measured, and every chapter notebook
+    in ``notebooks`` when a folder is given (the installed package knows no notebooks folder of its own)."""
     path = Path(runtimes_path) if runtimes_path is not None else RUNTIMES_FILE
     try:
         measured = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
     except json.JSONDecodeError as exc:
-        raise SRLibError(f"{path} is not valid JSON ({exc.msg}, line {exc.lineno}) — fix it or re-measure with make course") from None
+        raise SRLibError(
+            f"{path} is not valid JSON ({exc.msg}, line {exc.lineno}) — fix it or re-measure with make course"
+        ) from None
     found = sorted(Path(notebooks).glob("[0-9][0-9]_*.ipynb")) if notebooks is not None else []
     labels = {notebook.stem.split("_", 1)[0]: notebook.stem for notebook in found}
     for chapter in measured:
@@ -201,7 +197,9 @@ def run_times(runtimes_path: Path | None = None, notebooks: Path | None = None) 
     }
 
 
-def collect_report(*, runtimes_path: Path | None = None, notebooks: Path | None = None, list_devices: bool = True) -> dict[str, Any]:
+def collect_report(
+    *, runtimes_path: Path | None = None, notebooks: Path | None = None, list_devices: bool = True
+) -> dict[str, Any]:
     """Everything ``srlib doctor`` prints, as one JSON-ready dict."""
     return {
         "versions": versions(),
@@ -221,8 +219,6 @@ def _gb(value: int | None) -> str:
 def _seconds(value: float | None) -> str:
     if value is None:
         return "not measured yet"
-    from srlib.course.setup import format_runtime
-
     return format_runtime(value)
 
 
@@ -267,12 +263,16 @@ def format_report(report: dict[str, Any]) -> list[str]:
 
     browser = report["chromium"]
     if browser["path"]:
-        lines.append(f"browser:   {browser['version'] or 'Chromium'} at {browser['path']} (for the browser test)")
+        lines.append(
+            f"browser:   {browser['version'] or 'Chromium'} at {browser['path']} (only for the course's browser test)"
+        )
     else:
-        lines.append("browser:   Debian's chromium not found; the browser test will be skipped (apt-get install chromium)")
+        lines.append(
+            "browser:   no Chromium (only the course's browser test uses it, and skips without it; learners need none)"
+        )
 
     times = report["run_times"]
-    lines.append("run times: measured per profile (srlib/course/runtimes.json; python -m srlib.course.setup measure)")
+    lines.append("run times: measured per profile by the course maintainers (srlib/course/runtimes.json)")
     if not times:
         lines.append("           no chapters found and none measured yet")
     width = max((len(name) for name in times), default=0)
@@ -282,19 +282,20 @@ def format_report(report: dict[str, Any]) -> list[str]:
     return lines
 
 
-def cmd_doctor(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> int:
     """Print the report; with ``--json``, one JSON object as the last line."""
-    report = collect_report(list_devices=not getattr(args, "no_devices", False))
+    report = collect_report(list_devices=not args.no_devices)
     print("\n".join(format_report(report)))
-    if getattr(args, "json", False):
+    if args.json:
         print(json.dumps(report))
     return 0
 
 
-def add_doctor_command(subparsers) -> argparse.ArgumentParser:
-    """Add ``doctor [--json]`` to the CLI's subparsers; returns its parser."""
-    parser = subparsers.add_parser("doctor", help="versions, devices, data cache, VGG19 weights and run times on this machine")
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``doctor [--json] [--no-devices]``."""
+    parser = subparsers.add_parser(
+        "doctor", help="versions, devices, data cache, VGG19 weights and run times on this machine"
+    )
     parser.add_argument("--json", action="store_true", help="also print one JSON object as the last line")
     parser.add_argument("--no-devices", action="store_true", help="skip importing TensorFlow to list devices")
-    parser.set_defaults(func=cmd_doctor)
-    return parser
+    parser.set_defaults(run=run)

@@ -1,8 +1,8 @@
 """``srlib pack FOLDER``: everything a workshop needs, in one folder to copy to lab machines.
 
 The datasets are packed by :func:`srlib.data.offline_pack.pack_datasets`; the
-VGG19 ImageNet weights (SRGAN's perceptual loss) by Keras' own download into
-``FOLDER/keras/models`` (:mod:`srlib.models.vgg_weights`). A ``README.txt`` in
+VGG19 ImageNet weights (SRGAN's perceptual loss), from Keras' URL and checked against
+Keras' md5, into ``FOLDER/keras/models`` (:mod:`srlib.models.vgg_weights`). A ``README.txt`` in
 the folder tells the lab machines to set ``SRLIB_DATA=FOLDER`` and
 ``KERAS_HOME=FOLDER/keras``. Whatever cannot be packed (offline, no local copy)
 is reported in one line each; everything else is kept.
@@ -14,15 +14,22 @@ import argparse
 import os
 import shutil
 import sys
-import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
 
 from srlib.data.offline_pack import WORKSHOP_DATASETS, DatasetPack, pack_datasets
 from srlib.errors import SRLibError
+from srlib.files import atomic_path, atomic_write_text
+from srlib.models.vgg_weights import (
+    VGG19_NOTOP_FILE,
+    fetch_vgg19_weights,
+    keras_home,
+    vgg19_weights_cached,
+    vgg19_weights_file,
+)
 
-__all__ = ["Pack", "pack", "pack_vgg19_weights", "write_readme", "cmd_pack", "add_pack_command", "README_NAME"]
+__all__ = ["Pack", "pack", "pack_vgg19_weights", "write_readme", "register", "run", "README_NAME"]
 
 README_NAME = "README.txt"
 
@@ -47,42 +54,36 @@ class Pack:
 
 def _vgg19_sources(from_dir: Path | None) -> list[Path]:
     """Copies of the weights that may already exist: in ``from_dir``, then in this machine's Keras cache."""
-    from srlib.models.vgg_weights import VGG19_NOTOP_FILE, keras_home
-
     candidates = []
     if from_dir is not None:
-        candidates += [from_dir / VGG19_NOTOP_FILE, from_dir / "models" / VGG19_NOTOP_FILE, from_dir / "keras" / "models" / VGG19_NOTOP_FILE]
+        candidates += [
+            from_dir / VGG19_NOTOP_FILE,
+            from_dir / "models" / VGG19_NOTOP_FILE,
+            from_dir / "keras" / "models" / VGG19_NOTOP_FILE,
+        ]
     candidates.append(keras_home() / "models" / VGG19_NOTOP_FILE)
     return [path for path in candidates if path.is_file() and path.stat().st_size > 0]
 
 
 def _copy_atomically(source: Path, target: Path) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
-    os.close(fd)
-    try:
-        shutil.copyfile(source, tmp_name)
-        os.replace(tmp_name, target)
-    finally:
-        if os.path.exists(tmp_name):
-            os.unlink(tmp_name)
+    with atomic_path(target, suffix=".part") as temporary:
+        shutil.copyfile(source, temporary)
 
 
-def pack_vgg19_weights(folder: Path, from_dir: Path | None = None) -> tuple[Path, str]:
-    """Put the VGG19 weights in ``folder/keras/models`` (copied if a local copy exists), checked by Keras."""
-    from srlib.models.vgg_weights import fetch_vgg19_weights, vgg19_weights_cached, vgg19_weights_file
-
+def pack_vgg19_weights(folder: Path, from_dir: Path | None = None, *, progress: bool = True) -> tuple[Path, str]:
+    """Put the VGG19 weights in ``folder/keras/models`` (copied if a local copy exists), checked against Keras' md5."""
     home = folder / "keras"
     if vgg19_weights_cached(home) is not None:
         origin = "already packed"
     else:
         sources = [s for s in _vgg19_sources(from_dir) if s.resolve() != vgg19_weights_file(home).resolve()]
-        origin = "downloaded by Keras"
+        origin = "downloaded"
         if sources:
             _copy_atomically(sources[0], vgg19_weights_file(home))
             origin = f"copied from {sources[0]}"
-    # Keras checks the file's md5 (downloading it when absent) and loads it: success means it is usable.
-    return fetch_vgg19_weights(home), origin
+    # The md5 Keras checks is checked now, downloading the file when absent or damaged: success means it is the right file.
+    return fetch_vgg19_weights(home, progress=progress), origin
 
 
 def write_readme(result: Pack) -> Path:
@@ -106,7 +107,8 @@ def write_readme(result: Pack) -> Path:
         ]
     lines += [
         "",
-        "On Windows (cmd): set SRLIB_DATA=FOLDER" + ("  and  set KERAS_HOME=FOLDER\\keras" if result.vgg19 is not None else ""),
+        "On Windows (cmd): set SRLIB_DATA=FOLDER"
+        + ("  and  set KERAS_HOME=FOLDER\\keras" if result.vgg19 is not None else ""),
         "",
         "'srlib doctor' then lists what it finds. Contents, each checked when packed:",
     ]
@@ -117,11 +119,7 @@ def write_readme(result: Pack) -> Path:
     if result.missing:
         lines += ["", "Not packed (see the message for what to do, then run 'srlib pack' again):"]
         lines += [f"    {message}" for message in result.missing.values()]
-    readme = folder / README_NAME
-    tmp = readme.with_name(f".{README_NAME}.tmp")
-    tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    os.replace(tmp, readme)
-    return readme
+    return atomic_write_text(folder / README_NAME, "\n".join(lines) + "\n")
 
 
 def pack(
@@ -138,21 +136,21 @@ def pack(
     if vgg:
         source_root = Path(from_dir).expanduser().resolve() if from_dir is not None else None
         try:
-            result.vgg19, result.vgg19_origin = pack_vgg19_weights(result.folder, source_root)
+            result.vgg19, result.vgg19_origin = pack_vgg19_weights(result.folder, source_root, progress=progress)
         except SRLibError as exc:
             result.missing["VGG19"] = f"VGG19 weights not packed: {exc}"
     write_readme(result)
     return result
 
 
-def cmd_pack(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> int:
     """Pack the folder, print what is in it; exit status 1 when something could not be packed."""
     result = pack(args.folder, args.datasets, vgg=args.vgg, from_dir=args.from_dir, progress=not args.quiet)
     print(f"packed into {result.folder}:")
     for item in result.datasets.packed:
         print(f"  {item.name:<12} {item.origin}")
     if result.vgg19 is not None:
-        print(f"  {'VGG19':<12} {result.vgg19_origin} ({result.vgg19.stat().st_size / 1e6:.0f} MB, checked by Keras)")
+        print(f"  {'VGG19':<12} {result.vgg19_origin} ({result.vgg19.stat().st_size / 1e6:.0f} MB, md5 checked)")
     for message in result.missing.values():
         print(f"srlib: {message}", file=sys.stderr)
     keras = f" KERAS_HOME={result.folder / 'keras'}" if result.vgg19 is not None else ""
@@ -160,19 +158,25 @@ def cmd_pack(args: argparse.Namespace) -> int:
     return 0 if result.complete else 1
 
 
-def add_pack_command(subparsers) -> argparse.ArgumentParser:
-    """Add ``pack FOLDER [--datasets ...] [--vgg/--no-vgg] [--from DIR]`` to the CLI's subparsers."""
-    parser = subparsers.add_parser("pack", help="pre-download datasets and VGG19 weights into a folder for offline classrooms")
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``pack FOLDER [--datasets ...] [--vgg/--no-vgg] [--from DIR] [--quiet]``."""
+    parser = subparsers.add_parser(
+        "pack", help="pre-download datasets and VGG19 weights into a folder for offline classrooms"
+    )
     parser.add_argument("folder", help="folder to fill (created if needed); copy it to the lab machines")
     parser.add_argument(
-        "--datasets", default=",".join(WORKSHOP_DATASETS),
+        "--datasets",
+        default=",".join(WORKSHOP_DATASETS),
         help=f"comma-separated dataset names (default: {','.join(WORKSHOP_DATASETS)})",
-    )  # fmt: skip
+    )
     parser.add_argument(
-        "--vgg", action=argparse.BooleanOptionalAction, default=True,
+        "--vgg",
+        action=argparse.BooleanOptionalAction,
+        default=True,
         help="also pack the VGG19 ImageNet weights for the SRGAN chapter (default: yes)",
-    )  # fmt: skip
-    parser.add_argument("--from", dest="from_dir", metavar="DIR", help="folder of dataset folders to copy instead of downloading")
+    )
+    parser.add_argument(
+        "--from", dest="from_dir", metavar="DIR", help="folder of dataset folders to copy instead of downloading"
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
-    parser.set_defaults(func=cmd_pack)
-    return parser
+    parser.set_defaults(run=run)

@@ -2,9 +2,9 @@
 
 In a chapter::
 
-    from srlib import course
-    run = course.start("01", PROFILE, needs_tf=True)
-    course.check("01.1", my_srcnn)
+    from srlib.course import exercises, start
+    run = start("01", PROFILE, needs_tf=True)
+    exercises.check("01.1", bicubic_input)
 """
 
 import lazy_loader
@@ -13,7 +13,7 @@ __getattr__, __dir__, __all__ = lazy_loader.attach(
     __name__,
     submodules=["exercises", "setup"],
     submod_attrs={
-        "setup": ["start", "seed_everything", "ChapterRun", "expected_runtime", "format_runtime"],
+        "setup": ["start", "import_tensorflow", "seed_everything", "ChapterRun", "expected_runtime", "format_runtime"],
         "exercises": ["check", "solution"],
     },
 )

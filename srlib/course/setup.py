@@ -2,18 +2,17 @@
 
 A chapter's second code cell is::
 
-    from srlib.course.setup import start
+    from srlib.course import exercises, start
     run = start("00", PROFILE)            # chapters that train: needs_tf=True
 
-``start`` checks the profile, seeds Python, NumPy and (when it is in use)
-TensorFlow, prints a few lines — versions, the device, the profile and how long
-the chapter is expected to take with it — and returns a :class:`ChapterRun`.
+``start`` checks the profile, seeds Python, NumPy and (when it is in use) TensorFlow
+(:func:`srlib.seeding.seed_everything`), prints a few lines — versions, the device, the
+profile and how long the chapter is expected to take with it — and returns a :class:`ChapterRun`.
 
 Expected run times live in one data file, ``srlib/course/runtimes.json``
 (``{chapter: {profile: seconds}}``). They are measured, never guessed:
-``python -m srlib.course.setup measure notebooks/00_introduction.ipynb --profiles smoke workshop``
-executes a chapter with papermill and records the seconds (``make course`` can
-call :func:`record_runtimes` with the timings it collects).
+``python -m tools.notebooks measure notebooks/00_introduction.ipynb`` executes a
+chapter with papermill and records the seconds through :func:`record_runtimes`.
 """
 
 from __future__ import annotations
@@ -21,16 +20,20 @@ from __future__ import annotations
 import json
 import os
 import platform
-import random
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Any
 
 import numpy as np
 
+from srlib import __version__
 from srlib.errors import SRLibError
-from srlib.profiles import PROFILES, check_profile
+from srlib.files import atomic_write_json
+from srlib.profiles import PROFILES, check_profile, pick
+from srlib.quiet import import_tensorflow
+from srlib.seeding import DEFAULT_SEED, seed_everything
 
 __all__ = [
     "ChapterRun",
@@ -45,7 +48,6 @@ __all__ = [
 ]
 
 RUNTIMES_FILE = Path(__file__).resolve().parent / "runtimes.json"
-DEFAULT_SEED = 0
 
 
 @dataclass(frozen=True)
@@ -58,10 +60,8 @@ class ChapterRun:
     device: str  # "GPU: <name>", "CPU" — "CPU" also when TensorFlow was not asked for
     expected_seconds: float | None  # measured run time for this profile, None if not yet measured
 
-    def pick(self, **choices):
+    def pick(self, **choices: Any) -> Any:
         """``run.pick(smoke=1, workshop=20, full=200)``: the value for this run's profile."""
-        from srlib.profiles import pick
-
         return pick(self.profile, **choices)
 
 
@@ -72,55 +72,15 @@ def _chapter_id(chapter: str | int) -> str:
     raise SRLibError(f"chapter {chapter!r} is not a chapter number — use the notebook's two digits, such as '00'")
 
 
-def import_tensorflow():
-    """``import tensorflow``, without the start-up lines it prints to the notebook.
-
-    TensorFlow 2.17+ logs through abseil before abseil is configured, so those lines
-    (oneDNN notes, "could not find cuda drivers", a cuInit error on machines without a
-    GPU) ignore ``TF_CPP_MIN_LOG_LEVEL``; they are written to file descriptor 2, which
-    the kernel shows in the notebook. We silence that descriptor while TensorFlow
-    imports and initialises its devices. Python errors still propagate normally.
-    """
-    if "tensorflow" in sys.modules:
-        return sys.modules["tensorflow"]
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # later messages: warnings and errors only
-    sys.stderr.flush()
-    saved = os.dup(2)
-    null = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(null, 2)
-    try:
-        import tensorflow as tf
-
-        tf.config.list_physical_devices()  # the device probe is where the cuInit error is logged
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(null)
-    return tf
-
-
-def seed_everything(seed: int = DEFAULT_SEED, tensorflow: bool = False) -> None:
-    """Seed Python's and NumPy's global generators, and TensorFlow/Keras when ``tensorflow``.
-
-    TensorFlow is seeded only when asked or when it is already imported, so chapters
-    that do not train never pay for importing it.
-    """
-    random.seed(seed)
-    np.random.seed(seed)
-    if tensorflow or "tensorflow" in sys.modules:
-        import_tensorflow()
-        import keras
-
-        keras.utils.set_random_seed(seed)  # seeds Python, NumPy and the TF backend together
-
-
 def _load_runtimes(path: Path = RUNTIMES_FILE) -> dict:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return {}
     except json.JSONDecodeError as exc:
-        raise SRLibError(f"{path} is not valid JSON ({exc.msg}, line {exc.lineno}) — fix it or re-measure with make course") from None
+        raise SRLibError(
+            f"{path} is not valid JSON ({exc.msg}, line {exc.lineno}) — fix it or re-measure with make course"
+        ) from None
 
 
 def expected_runtime(chapter: str | int, profile: str, path: Path = RUNTIMES_FILE) -> float | None:
@@ -148,15 +108,12 @@ def record_runtimes(timings: Iterable[tuple[str, float]], profile: str, path: Pa
         chapter = _chapter_id(str(name).split("_", 1)[0])
         data.setdefault(chapter, {})[profile] = round(float(seconds), 1)
     ordered = {c: {p: data[c][p] for p in PROFILES if p in data[c]} for c in sorted(data)}
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(ordered, indent=2) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    atomic_write_json(path, ordered)
     return ordered
 
 
 def _device_report() -> str:
     tf = import_tensorflow()
-
     gpus = tf.config.list_physical_devices("GPU")
     if not gpus:
         return "CPU"
@@ -183,17 +140,12 @@ def start(
     chapter_id = _chapter_id(chapter)
     profile = check_profile(profile)
     seed = int(seed)
-    seed_everything(seed, tensorflow=needs_tf)
-
-    import srlib
-
-    versions = [f"srlib {srlib.__version__}", f"Python {platform.python_version()}", f"NumPy {np.__version__}"]
+    versions = [f"srlib {__version__}", f"Python {platform.python_version()}", f"NumPy {np.__version__}"]
     device = "CPU"
     if needs_tf or "tensorflow" in sys.modules:
-        tf = import_tensorflow()
-        import keras
-
-        versions += [f"TensorFlow {tf.__version__}", f"Keras {keras.__version__}"]
+        tf = import_tensorflow()  # before seeding, so that TensorFlow is seeded too
+        versions += [f"TensorFlow {tf.__version__}", f"Keras {sys.modules['keras'].__version__}"]
+    seed_everything(seed)
     if needs_tf:
         device = _device_report()
     expected = expected_runtime(chapter_id, profile)
@@ -205,9 +157,10 @@ def start(
             print("Device: CPU is enough (this chapter trains nothing)")
         elif device == "CPU":
             print(f"Device: CPU (cores: {os.cpu_count()})")
-            print("Warning: no GPU found; training runs on the CPU. 'smoke' and 'workshop' are sized for that, 'full' needs a GPU.")
+            print(
+                "Warning: no GPU found; training runs on the CPU. 'smoke' and 'workshop' are sized for that, 'full' needs a GPU."
+            )
         else:
             print(f"Device: {device}")
         print(f"Expected run time with '{profile}': {format_runtime(expected)}")
     return ChapterRun(chapter=chapter_id, profile=profile, seed=seed, device=device, expected_seconds=expected)
-

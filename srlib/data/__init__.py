@@ -2,19 +2,33 @@
 
 * ``dataset_path(name_or_folder, local=..., download=...)`` — folder of HR images
 * ``load_images(name_or_folder, limit=...)`` — ``[(name, uint8 image), ...]``
+* ``load_or_fallback(name, ...)`` — the same, from the cache or ``../shared``, else a few photos
 * ``validation_images(name_or_folder, scale)`` — modcropped ground truth
 * ``registry()`` / ``DATASETS``, ``verify_folder(name, folder)``, ``pixel_checksum(image)``
-* ``training_dataset(hr_images, scale=..., patch_size=..., batch_size=...)`` — tf.data
-  pipeline (imported on first use: TensorFlow loads only when it is needed)
+* ``prepare_training_images(hr_images, scale=...)`` and ``training_dataset(prepared, ...)`` — the
+  tf.data pipeline
 
-Downloads land in ``$SRLIB_DATA`` (default ``~/.cache/srlib``); see datasets/README.md.
+Downloads land in ``$SRLIB_DATA`` (default ``~/.cache/srlib``); see datasets/README.md. The
+registry and loaders import eagerly (no TensorFlow); the sources and the pipeline load on first
+use (``lazy_loader``), so ``import srlib.data`` imports TensorFlow only when the pipeline is used.
 """
+
+import lazy_loader
 
 from srlib.data.cache import cache_dir
 from srlib.data.checksums import pixel_checksum
 from srlib.data.datasets import dataset_path, load_images, validation_images
-from srlib.data.registry import DATASETS, DatasetEntry, registry
+from srlib.data.registry import DATASETS, DatasetEntry, registry  # the function, not the module of that name
 from srlib.data.verify import Verification, verify_folder
+
+__getattr__, _lazy_dir, _lazy_names = lazy_loader.attach(
+    __name__,
+    submodules=["photos", "pipeline", "sources"],
+    submod_attrs={
+        "sources": ["ImageSet", "load_or_fallback", "shared_datasets_dir"],
+        "pipeline": ["prepare_training_images", "training_dataset", "TrainingImages"],
+    },
+)
 
 __all__ = [
     "dataset_path",
@@ -27,13 +41,9 @@ __all__ = [
     "verify_folder",
     "Verification",
     "cache_dir",
-    "training_dataset",
+    *_lazy_names,
 ]
 
 
-def __getattr__(name: str):
-    if name == "training_dataset":
-        from srlib.data.pipeline import training_dataset
-
-        return training_dataset
-    raise AttributeError(f"module 'srlib.data' has no attribute {name!r}")
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -2,101 +2,136 @@
 
 The steps, each leaving nothing behind when it fails:
 
-1. stream the archive with a progress bar into a temporary file in
-   ``$SRLIB_DATA/downloads`` and rename it into place only when complete
-   (a short read is an error, not an archive);
-2. check the archive's sha256 (or md5) when the manifest records one;
+1. fetch the archive into ``$SRLIB_DATA/downloads`` with :mod:`pooch`, which streams it
+   to a temporary file there and renames it into place only when it is complete and,
+   when the manifest records its sha256 (or md5), matches it;
+2. check the archive's size when the manifest records only that;
 3. unpack it safely (:mod:`srlib.data.extract`) into a temporary folder;
 4. check the images against the manifest (pixel checksums when recorded);
 5. rename the image folder to ``$SRLIB_DATA/<name>`` and delete the archive.
 
-Only :mod:`urllib` from the standard library is used.
+Every failure, from the network or from a checksum, is one :class:`~srlib.errors.SRLibError`
+line naming the URL and what to do.
 """
 
 from __future__ import annotations
 
-import http.client
+import logging
 import os
+import re
 import shutil
-import socket
 import tempfile
-import urllib.error
-import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+import pooch
+import requests
+from tqdm.auto import tqdm
+
 from srlib.data.cache import cache_dir, dataset_folder, downloads_dir, writable_cache_dir
-from srlib.data.checksums import file_checksum, short
+from srlib.data.checksums import short
 from srlib.data.extract import extract_archive
 from srlib.data.registry import DatasetEntry, Source
 from srlib.data.verify import ensure_verified, record_verified, verify_folder
 from srlib.errors import SRLibError
 from srlib.image.io import IMAGE_SUFFIXES
 
-__all__ = ["fetch_dataset", "stream_download", "DEFAULT_TIMEOUT"]
+__all__ = ["fetch_dataset", "download_file", "DEFAULT_TIMEOUT"]
 
 DEFAULT_TIMEOUT = 30.0  # seconds without data before giving up
+_HEADERS = {"User-Agent": "srlib (SR course)"}
 _CHUNK = 1 << 16
 
 
-def stream_download(
-    url: str, destination: Path, *, label: str, hint: str, progress: bool = True, timeout: float = DEFAULT_TIMEOUT
-) -> Path:
-    """Stream ``url`` to ``destination`` atomically (temporary file in the same folder, then rename)."""
-    destination = Path(destination)
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{destination.name}.", suffix=".part", dir=destination.parent)
-    tmp = Path(tmp_name)
+@contextmanager
+def _pooch_says_nothing() -> Iterator[None]:
+    """Silence pooch's own "Downloading ..." log lines (its logger prints to stderr) for one call."""
+    logger = pooch.get_logger()
+    level = logger.level
+    logger.setLevel(logging.WARNING)
     try:
-        request = urllib.request.Request(url, headers={"User-Agent": "srlib (SR course)"})
-        # A fresh opener reads the proxy settings now; urlopen's global one keeps the first it saw.
-        opener = urllib.request.build_opener()
-        with os.fdopen(fd, "wb") as sink, opener.open(request, timeout=timeout) as response:
-            length = response.headers.get("Content-Length")
-            total = int(length) if length and length.isdigit() else None
-            from tqdm.auto import tqdm
-
-            with tqdm(
-                total=total, desc=label, unit="B", unit_scale=True, unit_divisor=1024,
-                disable=not progress, mininterval=1.0, leave=False,
-            ) as bar:  # fmt: skip
-                received = 0
-                while True:
-                    chunk = response.read(_CHUNK)
-                    if not chunk:
-                        break
-                    sink.write(chunk)
-                    received += len(chunk)
-                    bar.update(len(chunk))
-            if total is not None and received != total:
-                raise SRLibError(
-                    f"download of {label} from {url} stopped after {received} of {total} bytes — "
-                    f"try again later, or {hint}"
-                )
-        os.replace(tmp, destination)
-    except urllib.error.HTTPError as exc:
-        raise SRLibError(f"cannot download {label} from {url}: HTTP {exc.code} {exc.reason} — {hint}") from None
-    except (urllib.error.URLError, socket.timeout, TimeoutError, ConnectionError, http.client.HTTPException) as exc:
-        reason = getattr(exc, "reason", None) or exc
-        if isinstance(exc, http.client.IncompleteRead):
-            reason = f"connection closed after {len(exc.partial)} bytes"
-        raise SRLibError(f"cannot download {label} from {url} ({reason}; offline?) — {hint}") from None
+        yield
     finally:
-        if tmp.exists():
-            tmp.unlink()
+        logger.setLevel(level)
+
+
+def _network_reason(exc: requests.RequestException) -> str:
+    """The useful end of a requests error: ``[Errno 111] Connection refused`` rather than the pool's story."""
+    found = re.search(r"\[Errno -?\d+\][^'\")]*", str(exc))
+    if found:
+        return found.group(0).strip()
+    return "timed out" if isinstance(exc, requests.Timeout) else type(exc).__name__
+
+
+def download_file(
+    url: str,
+    destination: Path,
+    *,
+    label: str,
+    hint: str,
+    known_hash: str | None = None,
+    progress: bool = True,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> Path:
+    """Fetch ``url`` to ``destination`` through pooch; return ``destination``.
+
+    ``known_hash`` is ``"sha256:..."`` or ``"md5:..."``: a file already at ``destination``
+    is kept when it matches (or when no hash is known), else downloaded again, and a
+    download that does not match is deleted. ``label`` names the file and ``hint`` the fix
+    in the one-line error.
+    """
+    destination = Path(destination)
+    # pooch tests the bar with bool(), which a tqdm without a total refuses; pooch then sets the real total.
+    bar = tqdm(
+        total=1,
+        desc=label,
+        unit="B",
+        unit_scale=True,
+        unit_divisor=1024,
+        disable=not progress,
+        mininterval=1.0,
+        leave=False,
+    )
+    downloader = pooch.HTTPDownloader(progressbar=bar, chunk_size=_CHUNK, timeout=timeout, headers=_HEADERS)
+    try:
+        with bar, _pooch_says_nothing():
+            pooch.retrieve(url, known_hash, fname=destination.name, path=destination.parent, downloader=downloader)
+    except requests.HTTPError as exc:
+        response = exc.response
+        raise SRLibError(
+            f"cannot download {label} from {url}: HTTP {response.status_code} {response.reason} — {hint}"
+        ) from None
+    except requests.exceptions.ChunkedEncodingError:
+        raise SRLibError(
+            f"download of {label} from {url} stopped before the end (connection closed) — try again later, or {hint}"
+        ) from None
+    except requests.RequestException as exc:
+        raise SRLibError(f"cannot download {label} from {url} ({_network_reason(exc)}; offline?) — {hint}") from None
+    except ValueError as exc:
+        if "does not match the known hash" not in str(exc):
+            raise
+        # pooch has deleted the download that does not match known_hash.
+        algorithm, _, expected = str(known_hash).partition(":")
+        got = re.search(r"but got (\w+)", str(exc))
+        actual = f" has {algorithm} {short(got.group(1))}…," if got else ""
+        raise SRLibError(
+            f"{label} from {url}{actual} expected {algorithm} {short(expected)}… (corrupted or changed download) — {hint}"
+        ) from None
     return destination
 
 
-def _check_archive(entry: DatasetEntry, source: Source, archive: Path) -> None:
-    for algorithm, expected in (("sha256", source.sha256), ("md5", source.md5)):
-        if expected:
-            actual = file_checksum(archive, algorithm)
-            if actual.lower() != expected.lower():
-                raise SRLibError(
-                    f"{entry.name}: archive {archive.name} from {source.url} has {algorithm} {short(actual)}…, "
-                    f"expected {short(expected)}… (corrupted or changed download) — {entry.manual_hint()}"
-                )
-            return
-    if source.size is not None and archive.stat().st_size != source.size:
+def _known_hash(source: Source) -> str | None:
+    if source.sha256:
+        return f"sha256:{source.sha256.lower()}"
+    return f"md5:{source.md5.lower()}" if source.md5 else None
+
+
+def _check_size(entry: DatasetEntry, source: Source, archive: Path) -> None:
+    """The archive's size, for sources whose manifest records no checksum."""
+    if source.sha256 or source.md5 or source.size is None:
+        return
+    if archive.stat().st_size != source.size:
         raise SRLibError(
             f"{entry.name}: archive {archive.name} has {archive.stat().st_size} bytes, expected {source.size} — "
             f"{entry.manual_hint()}"
@@ -145,12 +180,17 @@ def _fetch_from(entry: DatasetEntry, source: Source, *, progress: bool, timeout:
     archive = downloads_dir() / source.filename
     staging: Path | None = None
     try:
-        if not archive.is_file():  # an archive a user saved here by hand is used as it is (and checked)
-            stream_download(
-                source.url, archive, label=f"{entry.name} ({source.filename})", hint=entry.manual_hint(),
-                progress=progress, timeout=timeout,
-            )  # fmt: skip
-        _check_archive(entry, source, archive)
+        # An archive a user saved here by hand is used when it matches the manifest's checksum.
+        download_file(
+            source.url,
+            archive,
+            label=f"{entry.name}: archive {source.filename}",
+            hint=entry.manual_hint(),
+            known_hash=_known_hash(source),
+            progress=progress,
+            timeout=timeout,
+        )
+        _check_size(entry, source, archive)
         staging = Path(tempfile.mkdtemp(prefix=f".{entry.name}.", suffix=".tmp", dir=root))
         try:
             extract_archive(archive, staging, source.format)

@@ -21,18 +21,19 @@ scale (baboon: 5.7296).
 from __future__ import annotations
 
 import hashlib
-import os
 import shutil
 import tempfile
 from pathlib import Path
 
 import numpy as np
+from scipy.io import loadmat
 
 from srlib.data.cache import cache_dir, downloads_dir, writable_cache_dir
 from srlib.data.checksums import short
-from srlib.data.download import DEFAULT_TIMEOUT, stream_download
+from srlib.data.download import DEFAULT_TIMEOUT, download_file
 from srlib.data.extract import extract_archive
 from srlib.errors import SRLibError
+from srlib.files import atomic_path
 
 __all__ = [
     "OFFICIAL_NIQE_URL",
@@ -73,8 +74,6 @@ def _hint(url: str) -> str:
 
 def _read_mat(mat_file: Path, url: str) -> tuple[np.ndarray, np.ndarray]:
     """``mu`` (1, 36) and ``cov`` (36, 36) float64 from the release's ``modelparameters.mat``."""
-    from scipy.io import loadmat
-
     try:
         contents = loadmat(mat_file)
         mu = np.asarray(contents["mu_prisparam"], dtype=np.float64).reshape(1, -1)
@@ -82,7 +81,9 @@ def _read_mat(mat_file: Path, url: str) -> tuple[np.ndarray, np.ndarray]:
     except KeyError as exc:
         raise SRLibError(f"NIQE release from {url}: {_MAT_NAME} has no {exc.args[0]} — {_hint(url)}") from None
     except (ValueError, TypeError, OSError, NotImplementedError) as exc:
-        raise SRLibError(f"NIQE release from {url}: cannot read {_MAT_NAME} ({type(exc).__name__}) — {_hint(url)}") from None
+        raise SRLibError(
+            f"NIQE release from {url}: cannot read {_MAT_NAME} ({type(exc).__name__}) — {_hint(url)}"
+        ) from None
     if mu.shape != (1, _FEATURES) or cov.shape != (_FEATURES, _FEATURES):
         raise SRLibError(
             f"NIQE release from {url}: {_MAT_NAME} holds mu {mu.shape} and cov {cov.shape}, "
@@ -103,14 +104,8 @@ def _check_digest(mu: np.ndarray, cov: np.ndarray, expected: str, url: str) -> N
 def _save_npz(mu: np.ndarray, cov: np.ndarray, target: Path) -> None:
     """Write the ``.npz`` atomically (temporary file beside it, then rename)."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as sink:
-            np.savez(sink, mu_pris_param=mu, cov_pris_param=cov)
-        os.replace(tmp_name, target)
-    finally:
-        if os.path.exists(tmp_name):
-            os.unlink(tmp_name)
+    with atomic_path(target, suffix=".npz") as temporary:
+        np.savez(temporary, mu_pris_param=mu, cov_pris_param=cov)
 
 
 def _cached_is_valid(target: Path, expected: str) -> bool:
@@ -145,11 +140,15 @@ def official_niqe_pristine(
     archive = downloads_dir() / _ARCHIVE_NAME
     staging: Path | None = None
     try:
-        if not archive.is_file():
-            stream_download(
-                url, archive, label=f"NIQE official model ({_ARCHIVE_NAME})", hint=_hint(url),
-                progress=progress, timeout=timeout,
-            )  # fmt: skip
+        # No hash for the zip: what is checked is the parameters inside it (see the module docstring).
+        download_file(
+            url,
+            archive,
+            label=f"NIQE official model ({_ARCHIVE_NAME})",
+            hint=_hint(url),
+            progress=progress,
+            timeout=timeout,
+        )
         staging = Path(tempfile.mkdtemp(prefix=".niqe_release.", suffix=".tmp", dir=root))
         try:
             extract_archive(archive, staging, "zip")

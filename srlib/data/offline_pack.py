@@ -22,11 +22,13 @@ import contextlib
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator, Sequence
 
 from srlib.data.cache import find_cached_folder, writable_folder
+from srlib.data.datasets import dataset_path
+from srlib.data.download import fetch_dataset
 from srlib.data.registry import DatasetEntry, get_entry
 from srlib.data.verify import ensure_verified, record_verified, verify_folder
 from srlib.errors import SRLibError
@@ -110,7 +112,9 @@ def _copy_verified(entry: DatasetEntry, source: Path, target: Path) -> None:
         for path in checked.files:
             copied = Path(shutil.copyfile(path, staging / path.name))
             if copied.stat().st_size != path.stat().st_size:
-                raise SRLibError(f"{entry.name}: copying {path} to {target.parent} was incomplete — check the free disk space")
+                raise SRLibError(
+                    f"{entry.name}: copying {path} to {target.parent} was incomplete — check the free disk space"
+                )
         os.replace(staging, target)
     finally:
         if staging.exists():
@@ -122,7 +126,9 @@ def _pack_one(entry: DatasetEntry, folder: Path, from_dir: Path | None, progress
     with _data_root(folder):
         existing = find_cached_folder(entry)
         if existing is not None and entry.kind != "embedded":
-            return PackedDataset(entry.name, ensure_verified(entry, existing, stamp_on_disk=True, progress=progress), "already packed")
+            return PackedDataset(
+                entry.name, ensure_verified(entry, existing, stamp_on_disk=True, progress=progress), "already packed"
+            )
     if from_dir is not None and entry.kind != "embedded":
         with _data_root(from_dir):  # the same name matching as the cache: 'set5', 'General100' are found too
             source = find_cached_folder(entry)
@@ -131,12 +137,8 @@ def _pack_one(entry: DatasetEntry, folder: Path, from_dir: Path | None, progress
             return PackedDataset(entry.name, folder / entry.name, f"copied from {source}")
     with _data_root(folder):
         if entry.kind == "embedded":
-            from srlib.data.datasets import dataset_path
-
             origin = "already packed" if (folder / entry.name).is_dir() else "made from scikit-image"
             return PackedDataset(entry.name, dataset_path(entry.name), origin)
-        from srlib.data.download import fetch_dataset
-
         return PackedDataset(entry.name, fetch_dataset(entry, progress=progress), "downloaded")
 
 
@@ -158,7 +160,9 @@ def pack_datasets(
     if from_dir is not None:
         source_root = Path(from_dir).expanduser().resolve()
         if not source_root.is_dir():
-            raise SRLibError(f"--from {from_dir}: no such folder — give a folder that holds dataset folders such as Set5/")
+            raise SRLibError(
+                f"--from {from_dir}: no such folder — give a folder that holds dataset folders such as Set5/"
+            )
     writable_folder(folder, "the pack folder", "choose a writable folder")
 
     result = DatasetPack(folder)
@@ -166,7 +170,11 @@ def pack_datasets(
         try:
             result.packed.append(_pack_one(entry, folder, source_root, progress))
         except SRLibError as exc:
-            where = f"put a copy in DIR/{entry.name} and pass --from DIR" if entry.kind != "embedded" else "reinstall scikit-image"
+            where = (
+                f"put a copy in DIR/{entry.name} and pass --from DIR"
+                if entry.kind != "embedded"
+                else "reinstall scikit-image"
+            )
             reason = str(exc).removeprefix(f"{entry.name}: ")
             result.missing[entry.name] = f"{entry.name} not packed: {reason} (for srlib pack: {where})"
     for item in result.packed:

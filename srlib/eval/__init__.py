@@ -10,7 +10,15 @@ __getattr__, __dir__, __all__ = lazy_loader.attach(
     __name__,
     submodules=["protocol", "pirm"],
     submod_attrs={
-        "protocol": ["evaluate_model", "evaluate_pair", "bicubic_upscaler", "make_lr", "check_scale", "Evaluation", "METRICS"],
+        "protocol": [
+            "evaluate_model",
+            "evaluate_pair",
+            "bicubic_upscaler",
+            "make_lr",
+            "check_scale",
+            "Evaluation",
+            "METRICS",
+        ],
         "pirm": ["plane_scores", "PlaneScores", "PIRM_SHAVE"],
     },
 )

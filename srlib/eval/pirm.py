@@ -19,10 +19,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from srlib.errors import SRLibError
+from srlib.eval.protocol import Upscaler, check_scale, make_lr
 from srlib.image.crop import modcrop, shave
 from srlib.metrics.niqe import niqe
 from srlib.metrics.psnr import rmse_y
-from srlib.eval.protocol import Upscaler, check_scale, make_lr
 
 __all__ = ["PIRM_SHAVE", "PlaneScores", "plane_scores"]
 

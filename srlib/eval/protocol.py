@@ -10,8 +10,8 @@ table (Set5 x2 33.66 dB) to 0.02 dB.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Sequence
 
 import numpy as np
 

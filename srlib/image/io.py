@@ -5,15 +5,22 @@ everywhere (and said so here, once): palette images become RGB, 16-bit images
 are scaled to 8 bits (``round(v / 257)``), an alpha channel is dropped by
 ``read_image`` (``read_image_with_alpha`` keeps it for ``srlib upscale``),
 grayscale stays single-channel ``(H, W)``.
+
+A file Pillow cannot decode (truncated, corrupt, not an image) or will not decode
+(more pixels than its decompression-bomb limit, ``PIL.Image.MAX_IMAGE_PIXELS``) is a
+one-line :class:`~srlib.errors.SRLibError` naming the file and what to do.
 """
 
 from __future__ import annotations
 
 import os
+import re
+import struct
 import tempfile
 from pathlib import Path
 
 import numpy as np
+from PIL import Image, UnidentifiedImageError
 
 from srlib.errors import SRLibError
 
@@ -37,19 +44,45 @@ def list_images(folder: str | os.PathLike) -> list[Path]:
     return files
 
 
-def _open(path: Path):
-    from PIL import Image, UnidentifiedImageError
+# What Pillow raises for a damaged file, besides its own UnidentifiedImageError.
+_DAMAGED = (OSError, SyntaxError, ValueError, EOFError, struct.error)
 
+
+def _too_large(path: Path, exc: Image.DecompressionBombError) -> SRLibError:
+    # Pillow says "Image size (N pixels) exceeds limit of M pixels"; M is twice MAX_IMAGE_PIXELS.
+    found = re.search(r"\((\d+) pixels\) exceeds limit of (\d+) pixels", str(exc))
+    pixels, limit = (int(found[1]), int(found[2])) if found else (None, 2 * (Image.MAX_IMAGE_PIXELS or 0))
+    size = f"{pixels / 1e6:.0f} megapixels, " if pixels else ""
+    return SRLibError(
+        f"cannot read image {path}: {size}over Pillow's decompression-bomb limit of {limit / 1e6:.0f} megapixels — "
+        "crop or downscale it first, or, for a file you trust, lift the limit in Python with "
+        "PIL.Image.MAX_IMAGE_PIXELS = None"
+    )
+
+
+def _unreadable(path: Path, exc: Exception) -> SRLibError:
+    """The one-line error for an image file Pillow could not open or decode."""
+    if isinstance(exc, Image.DecompressionBombError):
+        return _too_large(path, exc)
+    if isinstance(exc, UnidentifiedImageError):
+        return SRLibError(f"cannot read image {path}: not an image format Pillow knows — convert it to PNG")
+    reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return SRLibError(f"cannot read image {path}: {reason} (truncated or corrupt?) — re-download or re-export it")
+
+
+def _decoded(path: Path) -> Image.Image:
+    """The image at ``path``, fully decoded; close it when done (``with _decoded(path) as img``)."""
     if not path.exists():
         raise SRLibError(f"image not found: {path} — check the path")
     try:
         img = Image.open(path)
+    except (Image.DecompressionBombError, UnidentifiedImageError, *_DAMAGED) as exc:
+        raise _unreadable(path, exc) from None
+    try:
         img.load()
-    except UnidentifiedImageError:
-        raise SRLibError(f"cannot read image {path}: not an image format Pillow knows — convert it to PNG") from None
-    except (OSError, SyntaxError, ValueError) as exc:
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise SRLibError(f"cannot read image {path}: {reason} (truncated or corrupt?) — re-download or re-export it") from None
+    except (Image.DecompressionBombError, *_DAMAGED) as exc:
+        img.close()
+        raise _unreadable(path, exc) from None
     return img
 
 
@@ -66,7 +99,15 @@ def _to_uint8(array: np.ndarray) -> np.ndarray:
 def read_image_with_alpha(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray | None]:
     """Read an image as uint8 ``(H, W)`` or ``(H, W, 3)`` plus its alpha ``(H, W)`` or None."""
     path = Path(path)
-    img = _open(path)
+    with _decoded(path) as img:
+        array, alpha = _planes(img)
+    if array.ndim not in (2, 3) or min(array.shape[:2]) == 0:
+        raise SRLibError(f"cannot use image {path}: unexpected shape {array.shape} — give a 2-D RGB or grayscale image")
+    return array, alpha
+
+
+def _planes(img: Image.Image) -> tuple[np.ndarray, np.ndarray | None]:
+    """A decoded image as uint8 ``(H, W)`` or ``(H, W, 3)`` and its alpha plane or None (see the module docstring)."""
     mode = img.mode
     alpha = None
     if mode == "P":
@@ -82,10 +123,7 @@ def read_image_with_alpha(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarr
     array = np.asarray(img)
     if array.ndim == 3 and array.shape[-1] > 3:
         array = array[..., :3]
-    array = _to_uint8(array)
-    if array.ndim not in (2, 3) or min(array.shape[:2]) == 0:
-        raise SRLibError(f"cannot use image {path}: unexpected shape {array.shape} — give a 2-D RGB or grayscale image")
-    return np.ascontiguousarray(array), alpha
+    return np.ascontiguousarray(_to_uint8(array)), alpha
 
 
 def read_image(path: str | os.PathLike) -> np.ndarray:
@@ -95,8 +133,6 @@ def read_image(path: str | os.PathLike) -> np.ndarray:
 
 def write_image(path: str | os.PathLike, image: np.ndarray, alpha: np.ndarray | None = None) -> Path:
     """Write a uint8 image atomically (temporary file in the same folder, then rename)."""
-    from PIL import Image
-
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():

@@ -1,4 +1,4 @@
-"""MATLAB-compatible bicubic ``imresize`` (numpy reference and a TensorFlow twin).
+"""MATLAB-compatible bicubic ``imresize``: the resize of every LR image and bicubic baseline.
 
 Every SR paper from SRCNN to SRGAN made its low-resolution inputs with MATLAB's
 ``imresize(hr, 1/scale, 'bicubic')``. Other resizers (PIL, OpenCV, ``tf.image.resize``)
@@ -12,16 +12,19 @@ tenths of a dB, so the course reproduces MATLAB's algorithm exactly:
   a time, the one with the smaller scale first (rows first on a tie);
 * ``uint8`` images are computed in double precision and rounded after each
   dimension, as ``imresizemex`` does; float images stay float.
+
+The weights (:func:`resize_weights`) are also applied as sparse matrix products, for the
+large float tiles of whole-image inference: :func:`srlib.infer.planes.bicubic_upscale`.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
-__all__ = ["imresize", "imresize_tf", "resize_weights", "output_size"]
+__all__ = ["imresize", "resize_weights", "output_size"]
 
 
 def _cubic(x: np.ndarray) -> np.ndarray:
@@ -132,36 +135,3 @@ def imresize(
         if is_uint8:
             out = np.clip(np.floor(out + 0.5), 0, 255)  # MATLAB rounds halves up, numpy to even
     return out.astype(np.uint8) if is_uint8 else out
-
-
-def imresize_tf(image, scale: float | Sequence[float] | None = None, *, size=None, antialiasing: bool = True):
-    """TensorFlow twin of :func:`imresize` for use inside ``tf.data`` pipelines.
-
-    ``image`` is a ``(H, W, C)`` tensor with a static spatial shape (the weights
-    are precomputed in numpy, then applied as two dense matrix products). uint8
-    in gives uint8 out with MATLAB's per-dimension rounding; float in gives
-    float32 out. For batches, map it over the elements.
-    """
-    import tensorflow as tf
-
-    image = tf.convert_to_tensor(image)
-    shape = image.shape
-    if shape.rank != 3 or shape[0] is None or shape[1] is None:
-        raise ValueError(f"imresize_tf: needs an (H, W, C) tensor with known H and W, got {shape}")
-    is_uint8 = image.dtype == tf.uint8
-    scales, out_shape = _scales_and_shape(shape, scale, size)
-    out = tf.cast(image, tf.float64)
-    for axis in _dimension_order(scales):
-        in_length = int(out.shape[axis])
-        weights, indices = resize_weights(in_length, out_shape[axis], scales[axis], antialiasing)
-        matrix = np.zeros((out_shape[axis], in_length), dtype=np.float64)
-        rows = np.repeat(np.arange(out_shape[axis]), weights.shape[1])
-        np.add.at(matrix, (rows, indices.ravel()), weights.ravel())
-        matrix = tf.constant(matrix)
-        if axis == 0:
-            out = tf.einsum("oh,hwc->owc", matrix, out)
-        else:
-            out = tf.einsum("ow,hwc->hoc", matrix, out)
-        if is_uint8:
-            out = tf.clip_by_value(tf.floor(out + 0.5), 0.0, 255.0)
-    return tf.cast(out, tf.uint8) if is_uint8 else tf.cast(out, tf.float32)

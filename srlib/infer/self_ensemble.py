@@ -8,7 +8,7 @@ transformed back and averaged. It costs 8 forward passes and typically adds 0.1-
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 

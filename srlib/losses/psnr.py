@@ -9,11 +9,11 @@ patches dominate its gradient and a smooth image's small errors hardly count.
 :func:`patch_psnr_loss` moves the loss to the metric's scale: ``10 log10(MSE + floor)``
 per training patch, averaged over the batch. Its gradient is each patch's MSE gradient
 divided by that patch's MSE (plus the floor), so every patch is fitted in relative terms,
-as the benchmark scores each test image. Measured on FSRCNN x3 (README, "Pretrained
-weights"): it moved about 0.01 dB from Set5 to Set14. The ``floor`` (1e-4 on the 0..1 scale, a 40 dB
+as the benchmark scores each test image. Measured on FSRCNN x3 (docs/training-log.md,
+"The PSNR loss"): it moved about 0.01 dB from Set5 to Set14. The ``floor`` (1e-4 on the 0..1 scale, a 40 dB
 patch) keeps flat patches, whose MSE is near zero, from taking all of the weight.
-Not in the papers: an experiment of this course (``--loss psnr`` in
-``scripts/train_pretrained.py``).
+Not in the papers: an experiment of this course (``loss.name = "psnr"`` in
+``recipes/fsrcnn_x3.toml``, run by ``srlib train``).
 """
 
 from __future__ import annotations

@@ -45,10 +45,14 @@ def checkerboard_energy(image: np.ndarray, scale: int) -> float:
     if array.ndim == 2:
         array = array[..., None]
     if array.ndim != 3 or scale < 2:
-        raise SRLibError(f"checkerboard_energy: expected an (H, W) or (H, W, C) image and scale >= 2, got {image.shape}, {scale}")
+        raise SRLibError(
+            f"checkerboard_energy: expected an (H, W) or (H, W, C) image and scale >= 2, got {image.shape}, {scale}"
+        )
     height, width = array.shape[:2]
     if height % scale or width % scale:
-        raise SRLibError(f"checkerboard_energy: image {width}x{height} is not a multiple of the scale {scale} — crop it")
+        raise SRLibError(
+            f"checkerboard_energy: image {width}x{height} is not a multiple of the scale {scale} — crop it"
+        )
     power = (np.abs(np.fft.fft2(array, axes=(0, 1))) ** 2).sum(axis=-1)
     power[0, 0] = 0.0
     total = power.sum()

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import keras
+
 __all__ = ["LayerCost", "layer_costs", "parameter_count", "macs_per_input_pixel", "flops_per_output_pixel", "flops_per_image",
            "output_area"]
 
@@ -52,8 +54,6 @@ def layer_costs(model) -> list[LayerCost]:
     layers with an integer ``scale`` that rearrange depth into space (``PixelShuffle``);
     any other layer (PReLU, additions, normalisation) is listed with its weights and no MACs.
     """
-    import keras
-
     area = 1.0
     costs = []
     for layer in model.layers:

@@ -5,7 +5,7 @@ Eight 3x3 convolutions whose channels double every second layer (``f, f, 2f, 2f,
 BatchNorm (all but the first) and LeakyReLU(0.2); then a dense layer of 1024 units,
 LeakyReLU and a dense layer with one output. The network returns that output as a
 *logit*: the sigmoid of the paper's last layer lives in the losses
-(:mod:`srlib.losses.srgan`), where ``log(sigmoid(z))`` can be computed stably.
+(:mod:`srlib.losses.adversarial`), where ``log(sigmoid(z))`` can be computed stably.
 
 Any patch size. The paper flattens the ``(P/16) x (P/16) x 512`` feature map of its
 96x96 patches, which ties the first dense layer to one input size.
@@ -24,6 +24,8 @@ maps it to ``[-1, 1]``, the range the paper's discriminator saw.
 from __future__ import annotations
 
 import keras
+
+from srlib.errors import SRLibError
 
 __all__ = ["DISCRIMINATOR_FEATURE_LAYERS", "SRGANDiscriminator"]
 
@@ -50,8 +52,6 @@ class SRGANDiscriminator(keras.Model):
         name: str = "srgan_discriminator",
         **kwargs,
     ) -> None:
-        from srlib.errors import SRLibError
-
         if patch_size is not None and int(patch_size) < 1:
             raise SRLibError(f"SRGANDiscriminator: patch_size={patch_size} — give a positive size, or None for any size")
         size = None if patch_size is None else int(patch_size)

@@ -14,6 +14,7 @@ from typing import Sequence
 
 import keras
 
+from srlib.errors import SRLibError
 from srlib.models.layers import check_padding, pad_input
 from srlib.models.pixel_shuffle import PixelShuffle, icnr_initializer
 
@@ -50,12 +51,8 @@ class ESPCN(keras.Model):
     ) -> None:
         scale, filters, kernels = int(scale), tuple(int(f) for f in filters), tuple(int(k) for k in kernels)
         if scale < 1:
-            from srlib.errors import SRLibError
-
             raise SRLibError(f"ESPCN: scale must be a positive integer, got {scale}")
         if len(kernels) != len(filters) + 1:
-            from srlib.errors import SRLibError
-
             raise SRLibError(f"ESPCN: give one kernel size per layer: {len(filters) + 1} kernels for filters={filters}")
         padding = check_padding(padding, "ESPCN")
         inputs = keras.Input(shape=(None, None, channels), name="lr")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import keras
 
+from srlib.errors import SRLibError
 from srlib.models.layers import check_padding, conv, deconvolution, pad_input, prelu
 
 __all__ = ["FSRCNN", "FSRCNN_S"]
@@ -48,8 +49,6 @@ class FSRCNN(keras.Model):
     ) -> None:
         scale = int(scale)
         if scale < 1:
-            from srlib.errors import SRLibError
-
             raise SRLibError(f"FSRCNN: scale must be a positive integer, got {scale}")
         padding = check_padding(padding, "FSRCNN")
         inputs = keras.Input(shape=(None, None, channels), name="lr")

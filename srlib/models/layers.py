@@ -7,6 +7,9 @@ models stay plain and save in Keras' native format without custom objects.
 from __future__ import annotations
 
 import keras
+from keras import ops
+
+from srlib.errors import SRLibError
 
 __all__ = ["he_normal", "conv", "prelu", "deconvolution", "ReplicatePad", "PADDINGS", "check_padding", "pad_input"]
 
@@ -24,8 +27,6 @@ def he_normal() -> keras.initializers.Initializer:
 def check_padding(padding: str, model: str) -> str:
     """``padding`` if it is one of :data:`PADDINGS`, else a one-line error naming the choices."""
     if padding not in PADDINGS:
-        from srlib.errors import SRLibError
-
         raise SRLibError(f"{model}: padding={padding!r} is not known — use one of {', '.join(PADDINGS)}")
     return padding
 
@@ -93,8 +94,6 @@ class ReplicatePad(keras.layers.Layer):
         self.width = int(width)
 
     def call(self, x):
-        from keras import ops
-
         w = self.width
         if w == 0:
             return x

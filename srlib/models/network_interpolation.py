@@ -21,6 +21,7 @@ import math
 from collections.abc import Sequence
 from numbers import Real
 
+import keras
 import numpy as np
 
 from srlib.errors import SRLibError
@@ -95,8 +96,6 @@ def _check_same_architecture(model_a, model_b) -> None:
 
 def _fresh_copy(model, name: str):
     """A new, unshared model of ``model``'s architecture (its Keras config, as saving and loading would build it)."""
-    import keras
-
     serialized = keras.saving.serialize_keras_object(model)
     if isinstance(serialized.get("config"), dict) and "name" in serialized["config"]:
         serialized["config"]["name"] = name

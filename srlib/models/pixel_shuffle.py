@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import keras
 
+from srlib.errors import SRLibError
+
 __all__ = ["PixelShuffle", "ICNR", "icnr_initializer"]
 
 
@@ -35,8 +37,6 @@ class PixelShuffle(keras.layers.Layer):
         super().__init__(**kwargs)
         self.scale = int(scale)
         if self.scale < 1:
-            from srlib.errors import SRLibError
-
             raise SRLibError(f"PixelShuffle: scale must be a positive integer, got {scale}")
 
     def call(self, inputs):

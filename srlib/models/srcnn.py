@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import keras
 
+from srlib.errors import SRLibError
 from srlib.models.layers import check_padding, conv, pad_input
 
 __all__ = ["SRCNN", "SRCNN_PRESETS"]
@@ -71,8 +72,6 @@ class SRCNN(keras.Model):
     @classmethod
     def preset(cls, preset: str, channels: int = 1, **kwargs) -> "SRCNN":
         """``SRCNN.preset("9-1-5")`` or ``"9-5-5"``, ``n1=64, n2=32`` as in the paper."""
-        from srlib.errors import SRLibError
-
         if preset not in SRCNN_PRESETS:
             raise SRLibError(f"unknown SRCNN preset {preset!r} — use one of {', '.join(SRCNN_PRESETS)}")
         f1, f2, f3 = SRCNN_PRESETS[preset]

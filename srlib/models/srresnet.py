@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import keras
 
+from srlib.errors import SRLibError
 from srlib.models.layers import prelu
 from srlib.models.pixel_shuffle import PixelShuffle, icnr_initializer
 
@@ -23,8 +24,6 @@ __all__ = ["SRResNet", "upsampling_factors", "freeze_upsampler"]
 
 def upsampling_factors(scale: int) -> list[int]:
     """The sub-pixel stages for ``scale``: x2 stages for powers of two (4 -> [2, 2]), one x3 stage for 3."""
-    from srlib.errors import SRLibError
-
     scale = int(scale)
     if scale == 3:
         return [3]

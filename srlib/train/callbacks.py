@@ -2,10 +2,12 @@
 
 :class:`RunMonitor` runs once per epoch: it measures PSNR/SSIM on whole validation
 images with the papers' protocol, saves the best model by validation PSNR, writes
-the resumable checkpoint and reports to a progress object. :class:`PlainProgress`
+the resumable checkpoint and reports to a :class:`Progress`. :class:`PlainProgress`
 is the headless progress report (a few plain lines);
 ``srlib.viz.progress.LiveProgress`` draws live curves in JupyterLab with the same
-methods.
+methods. A :class:`RunCallback` keeps its state in the run's checkpoint record and may
+ask the engine to restart from the last checkpoint (:class:`RestartFromCheckpoint`),
+which is how SRGAN's rollback works (:mod:`srlib.train.gan_callbacks`).
 """
 
 from __future__ import annotations
@@ -13,49 +15,39 @@ from __future__ import annotations
 import math
 import sys
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Protocol
 
 import keras
 import numpy as np
 
-from srlib.train.checkpoint import BEST_MODEL_NAME, CHECKPOINT_NAME, save_model, save_state
+from srlib.eval.protocol import evaluate_model
+from srlib.image.crop import modcrop
+from srlib.image.resize import imresize
+from srlib.train.checkpoint import BEST_MODEL_NAME, save_model, save_state
 from srlib.train.precision import float32_copy
 
-__all__ = ["PlainProgress", "RunMonitor", "evaluate_y", "sample_crops", "validate"]
-
-
-def _own_evaluation(upscaler: Callable, images: Sequence[tuple[str, np.ndarray]], scale: int) -> dict:
-    """PSNR/SSIM on Y with ``scale`` pixels shaved (SRCNN TPAMI sec. 4), LR by MATLAB bicubic."""
-    from srlib.image.crop import modcrop
-    from srlib.image.resize import imresize
-    from srlib.metrics import psnr_y, ssim_y
-
-    psnrs, ssims = [], []
-    for _, hr in images:
-        hr = modcrop(hr, scale)
-        sr = upscaler(imresize(hr, 1.0 / scale))
-        psnrs.append(psnr_y(sr, hr, shave_border=scale))
-        ssims.append(ssim_y(sr, hr, shave_border=scale))
-    return {"psnr": float(np.mean(psnrs)), "ssim": float(np.mean(ssims))}
+__all__ = [
+    "PlainProgress",
+    "Progress",
+    "RestartFromCheckpoint",
+    "RunCallback",
+    "RunMonitor",
+    "evaluate_y",
+    "sample_crops",
+    "validate",
+]
 
 
 def evaluate_y(upscaler: Callable, images: Sequence[tuple[str, np.ndarray]], scale: int) -> dict:
-    """Mean PSNR/SSIM of ``upscaler`` on ``(name, hr)`` pairs, by ``srlib.eval.protocol`` when present."""
-    try:
-        from srlib.eval.protocol import evaluate_model
-    except ImportError:  # the same rules, written out here
-        return _own_evaluation(upscaler, images, scale)
+    """Mean PSNR/SSIM of ``upscaler`` on ``(name, hr)`` pairs by :func:`srlib.eval.protocol.evaluate_model`."""
     result = evaluate_model(upscaler, list(images), scale)
-    result = result.as_dict() if hasattr(result, "as_dict") else result
-    return {"psnr": float(result["psnr"]), "ssim": float(result["ssim"])}
+    return {"psnr": float(result.mean("psnr")), "ssim": float(result.mean("ssim"))}
 
 
 def sample_crops(upscaler: Callable, hr: np.ndarray, scale: int, size: int = 72) -> dict[str, np.ndarray]:
     """A centred ``size`` x ``size`` HR crop with its bicubic and SR versions, for the progress display."""
-    from srlib.image.crop import modcrop
-    from srlib.image.resize import imresize
-
     hr = modcrop(hr, scale)
     h, w = hr.shape[:2]
     size = min(size, h, w) // scale * scale
@@ -78,6 +70,33 @@ def validate(
     return metrics, sample_crops(upscaler, images[0][1], scale)
 
 
+class Progress(Protocol):
+    """What the engine reports a run to: :class:`PlainProgress`, ``srlib.viz.progress.LiveProgress``."""
+
+    def start(
+        self,
+        total_steps: int,
+        initial_step: int,
+        history: dict[str, list],
+        title: str = "",
+        baseline_psnr: float | None = None,
+        loss_label: str | None = None,
+    ) -> None:
+        """Once before training; ``loss_label`` names the training loss in words (None: the engine's MSE)."""
+
+    def update(self, step: int, loss: float, logs: dict[str, float] | None = None) -> None:
+        """During training: the running loss, and for SRGAN every log record (with ``d_real``, ``d_fake``)."""
+
+    def validation(self, step: int, logs: dict[str, float], sample: dict[str, np.ndarray] | None) -> None:
+        """After each epoch: its record (losses, ``val_psnr``, ``val_ssim``) and a validation crop."""
+
+    def note(self, line: str) -> None:
+        """One line for the reader (e.g. a rollback)."""
+
+    def finish(self, summary: dict[str, Any]) -> None:
+        """Once at the end, with the engine's summary."""
+
+
 class PlainProgress:
     """Headless progress: one line at the start, ~``lines`` lines while training, one at the end."""
 
@@ -93,6 +112,7 @@ class PlainProgress:
         history: dict[str, list],
         title: str = "",
         baseline_psnr: float | None = None,
+        loss_label: str | None = None,
     ) -> None:
         """Called once before training; ``baseline_psnr`` is bicubic's validation PSNR."""
         self.total_steps, self.initial_step = int(total_steps), int(initial_step)
@@ -104,7 +124,7 @@ class PlainProgress:
         baseline = f" (bicubic on validation: {baseline_psnr:.2f} dB)" if baseline_psnr is not None else ""
         self._print(f"{title} {what}, {total_steps} steps in all{baseline}".strip())
 
-    def update(self, step: int, loss: float) -> None:
+    def update(self, step: int, loss: float, logs: dict[str, float] | None = None) -> None:
         """Called during an epoch with the running training loss (the plain report ignores it)."""
 
     def validation(self, step: int, logs: dict[str, float], sample: dict[str, np.ndarray] | None) -> None:
@@ -117,6 +137,9 @@ class PlainProgress:
             parts.append(f"{time.perf_counter() - self._t0:.0f} s")
             self._print("  ".join(parts))
 
+    def note(self, line: str) -> None:
+        self._print(line)
+
     def finish(self, summary: dict[str, Any]) -> None:
         best = summary.get("best_psnr")
         tail = f", best val PSNR {best:.2f} dB at step {summary.get('best_step')}" if best is not None else ""
@@ -126,25 +149,67 @@ class PlainProgress:
         print(line, file=self.stream, flush=True)
 
 
+class RestartFromCheckpoint(Exception):
+    """Raised by a callback to stop ``fit`` at once; the engine reloads the last checkpoint and calls ``adjust``.
+
+    ``adjust(meta, checkpoint_path)`` runs after the model, its optimizers and ``meta`` are
+    back at the checkpoint, before training resumes there; it may change both (a smaller
+    learning rate) or raise :class:`~srlib.errors.SRLibError` to give up.
+    """
+
+    def __init__(self, adjust: Callable[[dict, Path], None]) -> None:
+        super().__init__("restart from the last checkpoint")
+        self.adjust = adjust
+
+
+class RunCallback(keras.callbacks.Callback):
+    """A callback bound to a run: the engine gives it the model, ``meta`` (the checkpoint's JSON record) and ``progress``.
+
+    What it writes into ``meta`` is saved with every checkpoint and restored on resume;
+    :meth:`summary` adds its results to the engine's summary. ``reports_progress``: it
+    sends the running loss to ``progress`` itself, so the engine's running updates are off.
+    """
+
+    reports_progress = False
+
+    def bind(self, meta: dict[str, Any], progress: Progress, model) -> None:
+        """Called before each ``fit`` (and after a restart, with the checkpoint's ``meta``)."""
+        self.meta, self.progress = meta, progress
+        self.set_model(model)
+
+    def summary(self) -> dict[str, Any]:
+        return {}
+
+
 class RunMonitor(keras.callbacks.Callback):
-    """Per-epoch validation, best-model saving, atomic checkpoints and a NaN/inf loss guard."""
+    """Per-epoch validation, best-model saving, atomic checkpoints and a NaN/inf loss guard.
+
+    ``shipped`` is the network validated and saved as ``best.keras`` (the model itself, or
+    SRGAN's generator); ``capture()`` gives the arrays of the checkpoint. ``update_every``:
+    batches between running-loss reports to ``progress`` (None: none).
+    """
 
     def __init__(
         self,
         *,
         run_dir: Path,
+        checkpoint: Path,
         scale: int,
         steps_per_epoch: int,
         val_images: Sequence[tuple[str, np.ndarray]],
         upscaler_factory: Callable,
+        shipped,
+        capture: Callable[[], dict],
         meta: dict[str, Any],
-        progress: Any,
-        update_every: int,
+        progress: Progress,
+        update_every: int | None,
     ) -> None:
         super().__init__()
-        self.run_dir, self.scale, self.steps_per_epoch = Path(run_dir), int(scale), int(steps_per_epoch)
+        self.run_dir, self.checkpoint, self.scale = Path(run_dir), Path(checkpoint), int(scale)
+        self.steps_per_epoch = int(steps_per_epoch)
         self.val_images, self.upscaler_factory = list(val_images), upscaler_factory
-        self.meta, self.progress, self.update_every = meta, progress, max(1, int(update_every))
+        self.shipped, self.capture, self.meta, self.progress = shipped, capture, meta, progress
+        self.update_every = max(1, int(update_every)) if update_every else None
         self.diverged: dict[str, Any] | None = None
         self._epoch_start = 0.0
         self._batches_seen = 0
@@ -160,7 +225,8 @@ class RunMonitor(keras.callbacks.Callback):
             self.diverged = {"step": step, "loss": loss}
             self.model.stop_training = True
             return
-        if (batch + 1) // self.update_every != self._batches_seen // self.update_every:
+        every = self.update_every
+        if every and (batch + 1) // every != self._batches_seen // every:
             self.progress.update(step, loss)
         self._batches_seen = batch + 1
 
@@ -169,10 +235,12 @@ class RunMonitor(keras.callbacks.Callback):
             return  # keep the last good checkpoint: the weights now hold NaN/inf
         logs = logs if logs is not None else {}
         step = (epoch + 1) * self.steps_per_epoch
-        record = {"step": step, "loss": float(logs.get("loss", float("nan")))}
+        # The model's metrics in its own order (SRGAN: loss, content, adversarial, d_loss, d_real, d_fake).
+        names = ["loss"] + [m.name for m in self.model.metrics if m.name in logs and m.name != "loss"]
+        record = {"step": step, **{k: float(logs.get(k, float("nan"))) for k in names}}
         sample = None
         if self.val_images:
-            metrics, sample = validate(self.model, self.upscaler_factory, self.val_images, self.scale)
+            metrics, sample = validate(self.shipped, self.upscaler_factory, self.val_images, self.scale)
             record.update(metrics)
             logs.update(val_psnr=record["val_psnr"], val_ssim=record["val_ssim"])  # TensorBoard and History see them
         meta = self.meta
@@ -184,7 +252,7 @@ class RunMonitor(keras.callbacks.Callback):
         if meta.get("best_score") is None or score > meta["best_score"]:
             meta["best_score"], meta["best_step"] = score, step
             meta["best_psnr"] = record.get("val_psnr")
-            save_model(self.model, self.run_dir / BEST_MODEL_NAME)
+            save_model(self.shipped, self.run_dir / BEST_MODEL_NAME)
         # The checkpoint is written last: a kill before this line replays the epoch from the previous one.
-        save_state(self.run_dir / CHECKPOINT_NAME, self.model, self.model.optimizer, meta)
+        save_state(self.checkpoint, self.capture(), meta)
         self.progress.validation(step, {k: v for k, v in record.items() if k != "step"}, sample)

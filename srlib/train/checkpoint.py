@@ -1,8 +1,9 @@
 """Resumable training state, written atomically: weights, optimizer slots, step, history.
 
 One ``checkpoint.npz`` per run directory holds everything needed to continue a run
-exactly where it stopped: the model weights, every optimizer variable (Adam's
-moments and its iteration counter), and a JSON record of the epoch, the step (which
+exactly where it stopped: named groups of arrays — a supervised model's ``weight`` and
+``optimizer`` (Adam's moments and its iteration counter); SRGAN's two networks, two
+optimizers and learning-rate factor — and a JSON record of the epoch, the step (which
 is also the data position), the best validation PSNR and the history so far. Files
 are written to a temporary name in the same directory and renamed with
 ``os.replace``, so a process killed mid-write leaves the previous checkpoint intact.
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +21,15 @@ import numpy as np
 
 from srlib.errors import SRLibError
 
-__all__ = ["CHECKPOINT_NAME", "BEST_MODEL_NAME", "model_identity", "save_state", "load_state", "check_identity", "save_model"]
+__all__ = [
+    "CHECKPOINT_NAME",
+    "BEST_MODEL_NAME",
+    "model_identity",
+    "save_state",
+    "load_state",
+    "check_identity",
+    "save_model",
+]
 
 CHECKPOINT_NAME = "checkpoint.npz"
 BEST_MODEL_NAME = "best.keras"
@@ -36,11 +46,15 @@ def _atomic_path(path: Path, suffix: str) -> Path:
     return path.with_name(f".{path.stem}.tmp-{os.getpid()}{suffix}")
 
 
-def save_state(path: str | os.PathLike, model, optimizer, meta: dict[str, Any]) -> Path:
-    """Write weights, optimizer variables and ``meta`` (JSON-able) to ``path`` atomically."""
+def save_state(path: str | os.PathLike, state: Mapping[str, Sequence], meta: dict[str, Any]) -> Path:
+    """Write ``state`` (group name -> list of arrays, e.g. ``{"weight": ..., "optimizer": ...}``) and ``meta`` atomically.
+
+    Array ``k`` of group ``g`` is stored as ``g_000k``; ``meta`` must be JSON-able.
+    """
     path = Path(path)
-    arrays = {f"weight_{i:04d}": np.asarray(w) for i, w in enumerate(model.get_weights())}
-    arrays.update({f"optimizer_{i:04d}": np.asarray(v) for i, v in enumerate(optimizer.variables)})
+    arrays = {
+        f"{group}_{i:04d}": np.asarray(value) for group, values in state.items() for i, value in enumerate(values)
+    }
     arrays["meta"] = np.array(json.dumps(meta))
     tmp = _atomic_path(path, ".npz")
     with open(tmp, "wb") as handle:
@@ -51,17 +65,20 @@ def save_state(path: str | os.PathLike, model, optimizer, meta: dict[str, Any]) 
     return path
 
 
-def load_state(path: str | os.PathLike) -> tuple[list[np.ndarray], list[np.ndarray], dict[str, Any]]:
-    """Read ``(weights, optimizer_variables, meta)`` written by :func:`save_state`."""
+def load_state(path: str | os.PathLike) -> tuple[dict[str, list[np.ndarray]], dict[str, Any]]:
+    """Read ``(state, meta)`` written by :func:`save_state`; each group's arrays in their saved order."""
     path = Path(path)
     try:
         with np.load(path, allow_pickle=False) as data:
-            weights = [data[k] for k in sorted(k for k in data.files if k.startswith("weight_"))]
-            slots = [data[k] for k in sorted(k for k in data.files if k.startswith("optimizer_"))]
+            state: dict[str, list[np.ndarray]] = {}
+            for key in sorted(k for k in data.files if k != "meta"):
+                state.setdefault(key.rsplit("_", 1)[0], []).append(data[key])
             meta = json.loads(str(data["meta"]))
     except Exception as error:
-        raise SRLibError(f"checkpoint {path} is unreadable ({type(error).__name__}) — delete it or use another run_dir") from error
-    return weights, slots, meta
+        raise SRLibError(
+            f"checkpoint {path} is unreadable ({type(error).__name__}) — delete it or use another run_dir"
+        ) from error
+    return state, meta
 
 
 def check_identity(path: Path, meta: dict, expected: dict) -> None:

@@ -11,6 +11,11 @@ checkpoint. Calling ``train`` again with the same arguments after an interruptio
 continues at the saved step: model, optimizer moments and data position (the
 dataset is rebuilt with ``start_step``) are restored, so the result equals an
 uninterrupted run.
+
+A model that brings its own optimizers and step (:class:`TrainsItself`, e.g.
+:class:`srlib.train.srgan.SRGAN`) is trained the same way; a callback may send the run
+back to its last checkpoint (:class:`~srlib.train.callbacks.RestartFromCheckpoint`),
+which is how SRGAN rolls back after a divergence.
 """
 
 from __future__ import annotations
@@ -18,35 +23,67 @@ from __future__ import annotations
 import importlib.util
 import math
 import time
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Protocol, runtime_checkable
 
+import keras
 import numpy as np
+import tensorflow as tf
 
 from srlib.errors import SRLibError
+from srlib.image.resize import imresize
+from srlib.infer.upscaler import upscaler_for
+from srlib.seeding import seed_everything
+from srlib.train.callbacks import (
+    PlainProgress,
+    Progress,
+    RestartFromCheckpoint,
+    RunCallback,
+    RunMonitor,
+    evaluate_y,
+)
+from srlib.train.checkpoint import (
+    BEST_MODEL_NAME,
+    CHECKPOINT_NAME,
+    check_identity,
+    load_state,
+    model_identity,
+    save_state,
+)
+from srlib.train.optimizers import LayerRateAdam
+from srlib.train.precision import is_mixed
 
-__all__ = ["train", "seed_everything", "compile_for_training", "resolve_jit_compile", "DEFAULT_STEPS_PER_EXECUTION"]
+__all__ = [
+    "DEFAULT_STEPS_PER_EXECUTION",
+    "TrainsItself",
+    "compile_for_training",
+    "resolve_jit_compile",
+    "seed_everything",
+    "train",
+]
 
 DEFAULT_STEPS_PER_EXECUTION = 25
+DEFAULT_LOSS = "mean_squared_error"
 
 
-def seed_everything(seed: int, deterministic: bool = False) -> None:
-    """Seed Python, numpy and TensorFlow; call it before building a model so its weights depend on ``seed``.
+@runtime_checkable
+class TrainsItself(Protocol):
+    """A model with its own optimizers and ``train_step`` (SRGAN): what the engine asks of it."""
 
-    On CPU the kernels are already reproducible run to run, with or without XLA (the
-    engine's resume test checks it). ``deterministic=True`` also asks TF for
-    deterministic kernels everywhere (GPUs need it), but Keras then turns XLA off.
-    """
-    import keras
-    import tensorflow as tf
+    title: str  # the progress title, e.g. "SRGAN (vgg54)"
+    loss_label: str  # the training loss in words, for the progress view
+    shipped_model: keras.Model  # the network validated and saved as best.keras (SRGAN: the generator)
 
-    keras.utils.set_random_seed(int(seed))
-    if deterministic:
-        tf.config.experimental.enable_op_determinism()
+    def compile_for_training(self, *, learning_rate: Any, jit_compile: bool, steps_per_execution: int) -> None:
+        """Build the optimizers and call ``keras.Model.compile``."""
 
+    def training_state(self) -> dict[str, list]:
+        """Named groups of arrays that a checkpoint holds (weights, optimizer variables, ...)."""
 
-def _largest_divisor_at_most(n: int, limit: int) -> int:
-    return max(d for d in range(1, max(1, min(n, limit)) + 1) if n % d == 0)
+    def restore_training_state(self, state: dict[str, list]) -> None:
+        """Put :meth:`training_state`'s arrays back; :class:`SRLibError` if they do not fit."""
 
 
 def resolve_jit_compile(model, jit_compile: bool | str = "auto") -> bool:
@@ -58,8 +95,6 @@ def resolve_jit_compile(model, jit_compile: bool | str = "auto") -> bool:
     (:mod:`srlib.train.precision`) runs without XLA. ``srlib bench`` measures it.
     """
     if jit_compile == "auto":
-        from srlib.train.precision import is_mixed
-
         if is_mixed(model):  # XLA's CPU code skips oneDNN's bfloat16 kernels: SRResNet 1009 vs 231 ms/step
             return False
         return bool(getattr(model, "prefers_xla", True))
@@ -73,24 +108,10 @@ def compile_for_training(
     lr_multipliers: dict[str, float] | None = None,
     jit_compile: bool | str = "auto",
     steps_per_execution: int = 1,
-    steps_per_epoch: int | None = None,
-    loss: Any = "mean_squared_error",
-    ema_momentum: float | None = None,
+    loss: Any = DEFAULT_LOSS,
 ):
-    """Compile ``model`` with the engine's defaults (MSE, per-layer-rate Adam, XLA); returns the model.
-
-    ``ema_momentum`` (e.g. 0.999) keeps an exponential moving average of the weights (Polyak
-    averaging) and copies it into the model every ``steps_per_epoch`` steps, so each validation
-    and checkpoint sees the averaged weights.
-    """
-    from srlib.train.optimizers import LayerRateAdam
-
-    ema = {}
-    if ema_momentum is not None:
-        if not 0.0 < float(ema_momentum) < 1.0:
-            raise SRLibError(f"ema_momentum={ema_momentum}: give a number between 0 and 1 (e.g. 0.999), or None")
-        ema = dict(use_ema=True, ema_momentum=float(ema_momentum), ema_overwrite_frequency=int(steps_per_epoch or 1))
-    optimizer = LayerRateAdam(learning_rate=learning_rate, lr_multipliers=lr_multipliers, **ema)
+    """Compile ``model`` with the engine's defaults (MSE, per-layer-rate Adam, XLA); returns the model."""
+    optimizer = LayerRateAdam(learning_rate=learning_rate, lr_multipliers=lr_multipliers)
     model.compile(
         optimizer=optimizer,
         loss=loss,
@@ -100,10 +121,12 @@ def compile_for_training(
     return model
 
 
+def _largest_divisor_at_most(n: int, limit: int) -> int:
+    return max(d for d in range(1, max(1, min(n, limit)) + 1) if n % d == 0)
+
+
 def _dataset_at(train_data: Any, start_step: int):
     """The training dataset positioned at batch ``start_step``."""
-    import tensorflow as tf
-
     if callable(train_data):
         dataset = train_data(start_step=start_step)
     elif isinstance(train_data, tf.data.Dataset):
@@ -120,8 +143,199 @@ def _named_images(val_images: Sequence | None) -> list[tuple[str, np.ndarray]]:
     """``(name, hr)`` pairs from pairs (as ``srlib.data.load_images`` returns) or bare HR arrays."""
     pairs = []
     for k, item in enumerate(val_images or []):
-        pairs.append((str(item[0]), np.asarray(item[1])) if isinstance(item, tuple) else (f"image_{k}", np.asarray(item)))
+        pairs.append(
+            (str(item[0]), np.asarray(item[1])) if isinstance(item, tuple) else (f"image_{k}", np.asarray(item))
+        )
     return pairs
+
+
+# --- the model's state, whichever kind of model it is --------------------------------------------
+
+
+def _shipped(model) -> keras.Model:
+    return model.shipped_model if isinstance(model, TrainsItself) else model
+
+
+def _capture(model) -> dict[str, list]:
+    if isinstance(model, TrainsItself):
+        return model.training_state()
+    return {
+        "weight": model.get_weights(),
+        "optimizer": [v.numpy() for v in model.optimizer.variables],
+    }
+
+
+def _restore(model, state: dict[str, list], checkpoint: Path) -> None:
+    if isinstance(model, TrainsItself):
+        model.restore_training_state(state)
+        return
+    slots = state.get("optimizer", [])
+    if len(slots) != len(model.optimizer.variables):
+        raise SRLibError(f"checkpoint {checkpoint} has another optimizer's state — use another run_dir")
+    model.set_weights(state.get("weight", []))
+    for variable, value in zip(model.optimizer.variables, slots):
+        variable.assign(value)
+
+
+@dataclass
+class _Settings:
+    """How the model is compiled: the engine's options that reach ``compile``."""
+
+    learning_rate: Any
+    lr_multipliers: dict[str, float] | None
+    jit_compile: bool | str
+    steps_per_execution: int
+    loss: Any
+
+
+def _compile(model, settings: _Settings) -> None:
+    """Compile ``model`` and build its optimizer(s), so a checkpoint can be written or restored before ``fit``."""
+    if not isinstance(model, TrainsItself):
+        compile_for_training(model, **vars(settings))
+        model.optimizer.build(model.trainable_variables)
+        return
+    if settings.lr_multipliers or settings.loss != DEFAULT_LOSS:
+        raise SRLibError(f"{type(model).__name__} brings its own losses and optimizers — drop lr_multipliers and loss")
+    model.compile_for_training(
+        learning_rate=settings.learning_rate,
+        jit_compile=resolve_jit_compile(model, settings.jit_compile),
+        steps_per_execution=settings.steps_per_execution,
+    )
+
+
+@dataclass
+class _Run:
+    """Where one call of :func:`train` writes, how far it goes and what it validates on."""
+
+    run_dir: Path
+    scale: int
+    steps_per_epoch: int
+    epochs: int
+    val_images: list[tuple[str, np.ndarray]]
+    progress: Progress
+
+    @property
+    def checkpoint(self) -> Path:
+        return self.run_dir / CHECKPOINT_NAME
+
+    @property
+    def total_steps(self) -> int:
+        return self.epochs * self.steps_per_epoch
+
+
+def _plan(model, steps: int, scale: int, run_dir, steps_per_epoch: int, val_images, progress) -> _Run:
+    steps, steps_per_epoch, scale = int(steps), int(steps_per_epoch), int(scale)
+    if steps < 1 or steps_per_epoch < 1:
+        raise SRLibError(f"steps ({steps}) and steps_per_epoch ({steps_per_epoch}) must be positive")
+    model_scale = getattr(model, "scale", None)
+    if model_scale is not None and int(model_scale) != scale:
+        raise SRLibError(f"model {model.name} is built for x{model_scale} but scale={scale} — make them agree")
+    run_dir = Path(run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    progress = progress if progress is not None else PlainProgress()
+    epochs = math.ceil(steps / steps_per_epoch)
+    return _Run(run_dir, scale, steps_per_epoch, epochs, _named_images(val_images), progress)
+
+
+def _open_meta(model, run: _Run, saved: tuple | None, identity: dict, seed: int) -> dict[str, Any]:
+    """The run's JSON record: the checkpoint's (its arrays put back into ``model``), or a fresh one."""
+    if saved is not None:
+        state, meta = saved
+        _restore(model, state, run.checkpoint)
+    else:
+        meta = {"identity": identity, "epoch": 0, "step": 0, "history": {}, "wall_time_s": 0.0, "seed": int(seed)}
+    # Epoch k ends at step k * steps_per_epoch: changing it would misplace the data position.
+    meta.setdefault("steps_per_epoch", run.steps_per_epoch)
+    if meta["steps_per_epoch"] != run.steps_per_epoch:
+        raise SRLibError(
+            f"run_dir {run.run_dir} was trained with steps_per_epoch={meta['steps_per_epoch']}, "
+            f"not {run.steps_per_epoch} — keep it to resume, or use another run_dir"
+        )
+    if meta["epoch"] < run.epochs:
+        # One record per call, so a run extended or restarted later shows how it was trained.
+        started = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
+        meta.setdefault("sessions", []).append(
+            {"from_step": int(meta["step"]), "to_step": run.total_steps, "started": started}
+        )
+    if run.val_images and "bicubic_psnr" not in meta:
+        # The baseline every curve is read against (measured once per run, kept in the checkpoint).
+        meta["bicubic_psnr"] = evaluate_y(lambda lr: imresize(lr, run.scale), run.val_images, run.scale)["psnr"]
+    return meta
+
+
+def _callbacks(model, run: _Run, meta: dict, extra: Sequence, tensorboard: bool, spe: int) -> tuple[RunMonitor, list]:
+    """The engine's monitor first, then TensorBoard, then ``extra`` (run callbacks bound to ``meta``)."""
+    own_updates = not any(isinstance(c, RunCallback) and c.reports_progress for c in extra)
+    monitor = RunMonitor(
+        run_dir=run.run_dir,
+        checkpoint=run.checkpoint,
+        scale=run.scale,
+        steps_per_epoch=run.steps_per_epoch,
+        val_images=run.val_images,
+        upscaler_factory=lambda m: upscaler_for(m, run.scale),
+        shipped=_shipped(model),
+        capture=lambda: _capture(model),
+        meta=meta,
+        progress=run.progress,
+        update_every=max(spe, run.steps_per_epoch // 10) if own_updates else None,
+    )
+    for callback in extra:
+        if isinstance(callback, RunCallback):
+            callback.bind(meta, run.progress, model)
+    board = [keras.callbacks.TensorBoard(log_dir=str(run.run_dir / "logs"), write_graph=False)] if tensorboard else []
+    return monitor, [monitor, *board, *extra]
+
+
+def _fit(model, train_data, dataset, run: _Run, meta: dict, extra: Sequence, tensorboard: bool, spe: int) -> dict:
+    """``fit`` to the last epoch; after a :class:`RestartFromCheckpoint`, again from the checkpoint. Returns the final meta."""
+    while True:
+        monitor, callbacks = _callbacks(model, run, meta, extra, tensorboard, spe)
+        if dataset is None:
+            return meta
+        try:
+            model.fit(
+                dataset,
+                epochs=run.epochs,
+                initial_epoch=int(meta["epoch"]),
+                steps_per_epoch=run.steps_per_epoch,
+                callbacks=callbacks,
+                shuffle=False,  # the pipeline shuffles, reproducibly by step
+                verbose=0,
+            )
+        except RestartFromCheckpoint as restart:
+            state, meta = load_state(run.checkpoint)
+            _restore(model, state, run.checkpoint)
+            restart.adjust(meta, run.checkpoint)
+            save_state(run.checkpoint, _capture(model), meta)  # a resumed run keeps what adjust changed
+            dataset = _dataset_at(train_data, int(meta["step"]))
+            continue
+        if monitor.diverged is not None:
+            d = monitor.diverged
+            raise SRLibError(
+                f"training diverged: the loss became {d['loss']} at step {d['step']}; the last good checkpoint "
+                f"(step {meta['step']}) is kept in {run.checkpoint} — lower learning_rate and run again"
+            )
+        return meta
+
+
+def _summary(model, run: _Run, meta: dict, resumed_from: int, extra: Sequence) -> dict[str, Any]:
+    summary = {
+        "step": int(meta["step"]),
+        "history": meta["history"],
+        "best_psnr": meta.get("best_psnr"),
+        "best_step": meta.get("best_step"),
+        "bicubic_psnr": meta.get("bicubic_psnr"),
+        "best_model": str(run.run_dir / BEST_MODEL_NAME),
+        "checkpoint": str(run.checkpoint),
+        "wall_time_s": float(meta.get("wall_time_s", 0.0)),
+        "resumed_from": resumed_from,
+        "jit_compile": bool(model.jit_compile),
+        "dtype_policy": _shipped(model).dtype_policy.name,  # "mixed_bfloat16" when built under srlib.train.precision
+    }
+    for callback in extra:
+        if isinstance(callback, RunCallback):
+            summary.update(callback.summary())
+    return summary
 
 
 def train(
@@ -138,12 +352,10 @@ def train(
     seed: int = 0,
     jit_compile: bool | str = "auto",
     steps_per_execution: int = DEFAULT_STEPS_PER_EXECUTION,
-    progress: Any = None,
+    progress: Progress | None = None,
     tensorboard: bool = True,
-    deterministic: bool = False,
     callbacks: Sequence[Any] = (),
-    loss: Any = "mean_squared_error",
-    ema_momentum: float | None = None,
+    loss: Any = DEFAULT_LOSS,
 ) -> dict[str, Any]:
     """Train ``model`` for ``steps`` steps (resuming from ``run_dir`` if it holds a checkpoint).
 
@@ -155,139 +367,43 @@ def train(
     ``jit_compile="auto"`` uses XLA when the model trains faster with it (see
     :func:`resolve_jit_compile`). ``loss`` is a Keras loss name: the papers' MSE by
     default; ``"mean_absolute_error"`` (L1) is EDSR's choice (Lim et al. 2017, sec. 4.2);
-    a Keras loss object such as :class:`~srlib.losses.pixel.BorderCroppedLoss` also works.
-    ``ema_momentum`` validates and saves an exponential moving average of the weights
-    (see :func:`compile_for_training`).
-    ``progress`` is an object like :class:`~srlib.train.callbacks.PlainProgress` (the
-    default) or ``srlib.viz.progress.LiveProgress()`` in a notebook. Extra Keras
-    ``callbacks`` run after the engine's own (which validate and checkpoint).
+    a loss function such as :func:`~srlib.losses.psnr.patch_psnr_loss` also works.
+    A :class:`TrainsItself` model (SRGAN) takes only ``learning_rate`` of these.
+    ``progress`` is a :class:`~srlib.train.callbacks.Progress` such as
+    :class:`~srlib.train.callbacks.PlainProgress` (the default) or
+    ``srlib.viz.progress.LiveProgress()`` in a notebook. Extra Keras ``callbacks`` run
+    after the engine's own (which validate and checkpoint).
 
     Returns a summary: ``step``, ``history`` (per epoch: step, loss, val_psnr, val_ssim),
     ``best_psnr``, ``best_step``, ``bicubic_psnr`` (the validation baseline), ``best_model`` (path), ``checkpoint``, ``wall_time_s``,
-    ``resumed_from``, ``dtype_policy``. Raises :class:`SRLibError` if the loss becomes NaN/inf (the last
-    good checkpoint is kept) or if ``run_dir`` holds another model's checkpoint.
+    ``resumed_from``, ``jit_compile``, ``dtype_policy``, and what run callbacks add. Raises :class:`SRLibError`
+    if the loss becomes NaN/inf (the last good checkpoint is kept) or if ``run_dir`` holds another model's checkpoint.
     """
-    import keras
-
-    from srlib.models.zoo import upscaler_for
-    from srlib.image.resize import imresize
-    from srlib.train.callbacks import PlainProgress, RunMonitor, evaluate_y
-    from srlib.train.checkpoint import (
-        BEST_MODEL_NAME,
-        CHECKPOINT_NAME,
-        check_identity,
-        load_state,
-        model_identity,
-    )
-
-    steps, steps_per_epoch, scale = int(steps), int(steps_per_epoch), int(scale)
-    if steps < 1 or steps_per_epoch < 1:
-        raise SRLibError(f"steps ({steps}) and steps_per_epoch ({steps_per_epoch}) must be positive")
-    model_scale = getattr(model, "scale", None)
-    if model_scale is not None and int(model_scale) != scale:
-        raise SRLibError(f"model {model.name} is built for x{model_scale} but scale={scale} — make them agree")
-    epochs = math.ceil(steps / steps_per_epoch)
-    total_steps = epochs * steps_per_epoch
-    run_dir = Path(run_dir)
-    run_dir.mkdir(parents=True, exist_ok=True)
-    checkpoint_path = run_dir / CHECKPOINT_NAME
-    identity = model_identity(model, scale)
-
-    saved = None
-    if checkpoint_path.exists():
-        saved = load_state(checkpoint_path)
-        check_identity(checkpoint_path, saved[2], identity)  # before anything is written
-
-    seed_everything(seed, deterministic=deterministic)
-    spe = _largest_divisor_at_most(steps_per_epoch, max(1, int(steps_per_execution)))
-    compile_for_training(
-        model,
-        learning_rate=learning_rate,
-        lr_multipliers=lr_multipliers,
-        jit_compile=jit_compile,
-        steps_per_execution=spe,
-        loss=loss,
-        ema_momentum=ema_momentum,
-        steps_per_epoch=steps_per_epoch,
-    )
+    run = _plan(model, steps, scale, run_dir, steps_per_epoch, val_images, progress)
+    identity = model_identity(model, run.scale)
+    saved = load_state(run.checkpoint) if run.checkpoint.exists() else None
     if saved is not None:
-        weights, slots, meta = saved
-        model.optimizer.build(model.trainable_variables)
-        if len(slots) != len(model.optimizer.variables):
-            raise SRLibError(f"checkpoint {checkpoint_path} has another optimizer's state — use another run_dir")
-        model.set_weights(weights)
-        for variable, value in zip(model.optimizer.variables, slots):
-            variable.assign(value)
-    else:
-        meta = {"identity": identity, "epoch": 0, "step": 0, "history": {}, "wall_time_s": 0.0, "seed": int(seed)}
-    # Epoch k ends at step k * steps_per_epoch: changing it would misplace the data position.
-    meta["steps_per_epoch"] = meta.pop("steps_per_epoch_history", None) or meta.get("steps_per_epoch", steps_per_epoch)
-    if meta["steps_per_epoch"] != steps_per_epoch:
-        raise SRLibError(
-            f"run_dir {run_dir} was trained with steps_per_epoch={meta['steps_per_epoch']}, "
-            f"not {steps_per_epoch} — keep it to resume, or use another run_dir"
-        )
+        check_identity(run.checkpoint, saved[1], identity)  # before anything is written
+    seed_everything(seed)
+    spe = _largest_divisor_at_most(run.steps_per_epoch, max(1, int(steps_per_execution)))
+    settings = _Settings(learning_rate, lr_multipliers, jit_compile, spe, loss)
+    _compile(model, settings)
+    meta = _open_meta(model, run, saved, identity, seed)
     resumed_from = int(meta["step"])
-    if meta["epoch"] < epochs:
-        # One record per call, so a run extended or restarted later shows how it was trained.
-        started = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
-        meta.setdefault("sessions", []).append({"from_step": resumed_from, "to_step": total_steps, "started": started})
     # Built before anything is printed, so a pipeline error (patch larger than the images...) comes first.
-    dataset = _dataset_at(train_data, resumed_from) if meta["epoch"] < epochs else None
-
-    named_val_images = _named_images(val_images)
-    if named_val_images and "bicubic_psnr" not in meta:
-        # The baseline every curve is read against (measured once per run, kept in the checkpoint).
-        meta["bicubic_psnr"] = evaluate_y(lambda lr: imresize(lr, scale), named_val_images, scale)["psnr"]
-
-    progress = progress if progress is not None else PlainProgress()
-    progress.start(
-        total_steps, resumed_from, meta["history"], title=f"{model.name} x{scale}", baseline_psnr=meta.get("bicubic_psnr")
-    )
-    monitor = RunMonitor(
-        run_dir=run_dir,
-        scale=scale,
-        steps_per_epoch=steps_per_epoch,
-        val_images=named_val_images,
-        upscaler_factory=lambda m: upscaler_for(m, scale),
-        meta=meta,
-        progress=progress,
-        update_every=max(spe, steps_per_epoch // 10),
-    )
-    all_callbacks = [monitor]
+    dataset = _dataset_at(train_data, resumed_from) if meta["epoch"] < run.epochs else None
+    if saved is None:
+        save_state(run.checkpoint, _capture(model), meta)  # step 0: always a checkpoint to go back to
     if tensorboard and importlib.util.find_spec("tensorboard") is None:
         print("note: TensorBoard is not installed (pip install tensorboard); no TensorBoard logs written")
-    elif tensorboard:
-        all_callbacks.append(keras.callbacks.TensorBoard(log_dir=str(run_dir / "logs"), write_graph=False))
-    all_callbacks.extend(callbacks)
-
-    if dataset is not None:
-        model.fit(
-            dataset,
-            epochs=epochs,
-            initial_epoch=int(meta["epoch"]),
-            steps_per_epoch=steps_per_epoch,
-            callbacks=all_callbacks,
-            shuffle=False,  # the pipeline shuffles, reproducibly by step
-            verbose=0,
-        )
-    if monitor.diverged is not None:
-        d = monitor.diverged
-        raise SRLibError(
-            f"training diverged: the loss became {d['loss']} at step {d['step']}; the last good checkpoint "
-            f"(step {meta['step']}) is kept in {checkpoint_path} — lower learning_rate and run again"
-        )
-    summary = {
-        "step": int(meta["step"]),
-        "history": meta["history"],
-        "best_psnr": meta.get("best_psnr"),
-        "best_step": meta.get("best_step"),
-        "bicubic_psnr": meta.get("bicubic_psnr"),
-        "best_model": str(run_dir / BEST_MODEL_NAME),
-        "checkpoint": str(checkpoint_path),
-        "wall_time_s": float(meta.get("wall_time_s", 0.0)),
-        "resumed_from": resumed_from,
-        "dtype_policy": model.dtype_policy.name,  # "mixed_bfloat16" when built under srlib.train.precision
-    }
-    progress.finish(summary)
+        tensorboard = False
+    loss_label = model.loss_label if isinstance(model, TrainsItself) else None
+    title = model.title if isinstance(model, TrainsItself) else model.name
+    run.progress.start(
+        run.total_steps, resumed_from, meta["history"], title=f"{title} x{run.scale}",
+        baseline_psnr=meta.get("bicubic_psnr"), loss_label=loss_label,
+    )  # fmt: skip
+    meta = _fit(model, train_data, dataset, run, meta, list(callbacks), tensorboard, spe)
+    summary = _summary(model, run, meta, resumed_from, callbacks)
+    run.progress.finish(summary)
     return summary

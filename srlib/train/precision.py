@@ -17,6 +17,9 @@ import contextlib
 from pathlib import Path
 from typing import Iterator
 
+import keras
+import tensorflow as tf
+
 from srlib.errors import SRLibError
 
 __all__ = ["PRECISIONS", "dtype_policy", "float32_copy", "cpu_has_bfloat16", "bfloat16_warning", "is_mixed"]
@@ -34,8 +37,6 @@ def _policy_name(precision: str) -> str:
 @contextlib.contextmanager
 def dtype_policy(precision: str = "float32") -> Iterator[None]:
     """Layers created inside this block use ``precision`` (``"float32"`` or ``"bf16"``)."""
-    import keras
-
     policy = _policy_name(precision)
     previous = keras.config.dtype_policy()
     keras.config.set_dtype_policy(policy)
@@ -79,8 +80,6 @@ def bfloat16_warning(precision: str, cpuinfo: str | Path = "/proc/cpuinfo", gpus
     if precision == "float32":
         return None
     if gpus is None:
-        import tensorflow as tf
-
         gpus = len(tf.config.list_physical_devices("GPU"))
     if gpus or cpu_has_bfloat16(cpuinfo):
         return None

@@ -1,5 +1,5 @@
-// Front end of srlib.ui.compare.ImageView (an anywidget ES module, no build step).
-// Tested in a real browser only; the Python side is what tests/test_compare.py drives.
+// Front end of srlib.viz.compare.ImageView (an anywidget ES module, no build step).
+// Tested in a real browser only; the Python side is what tests/viz/test_compare.py drives.
 // Python renders every picture; this view only shows the PNG bytes it is sent and,
 // when `clickable`, reports a click as [y, x, count] in image pixels (count makes a
 // second click on the same pixel a change too).

@@ -15,8 +15,7 @@ widgets, so both fall back to the PNG.
 
 All pictures are rendered in Python (``srlib.viz.panels``) and cached; the only
 front-end code is a small anywidget view (``_compare.js``) that shows PNG bytes
-and reports clicks in image pixels. Without ``anywidget`` installed, plain
-``ipywidgets.Image`` views are used and the zoom box moves by sliders only.
+and reports clicks in image pixels.
 
 Stable CSS classes for browser tests: ``srlib-compare`` (the whole widget),
 ``srlib-swipe-view`` (the swipe picture), ``srlib-swipe-slider``,
@@ -33,59 +32,47 @@ from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
+import anywidget
 import ipywidgets as widgets
 import numpy as np
+import skimage.data
 import traitlets
 
 from srlib.errors import SRLibError
 from srlib.viz import panels
-from srlib.viz.figures import StaticPNGTwin
+from srlib.viz.figures import StaticPNGTwin, comparison_figure
 from srlib.viz.panels import comparison_for_upload
 
-__all__ = ["compare", "Comparison", "comparison_for_upload", "default_sample", "ImageView", "HAS_ANYWIDGET"]
+__all__ = ["compare", "Comparison", "comparison_for_upload", "default_sample", "ImageView"]
 
 _HERE = Path(__file__).resolve().parent
 
-try:
-    import anywidget
-except ImportError:  # the widget still works, zooming by sliders only
-    anywidget = None
-
-HAS_ANYWIDGET = anywidget is not None
 OVERVIEW_MIN_PIXELS = 384  # smaller pictures are shown enlarged by a whole factor
 SLIDER_PADDING = 6  # px between an ipywidgets slider's edge and its track (measured in JupyterLab 4.6)
 
-if anywidget is not None:
 
-    class ImageView(anywidget.AnyWidget):
-        """PNG bytes shown as an <img>; a click sets ``click = [y, x, count]`` in image pixels."""
+class ImageView(anywidget.AnyWidget):
+    """PNG bytes shown as an <img>; a click sets ``click = [y, x, count]`` in image pixels."""
 
-        _esm = _HERE / "_compare.js"
-        _css = _HERE / "_compare.css"
-        value = traitlets.Bytes(b"").tag(sync=True)
-        alt = traitlets.Unicode("").tag(sync=True)
-        clickable = traitlets.Bool(False).tag(sync=True)
-        display_scale = traitlets.Int(1).tag(sync=True)  # whole-factor enlargement on screen
-        click = traitlets.List(traitlets.Int(), default_value=[]).tag(sync=True)
-
-else:  # pragma: no cover - exercised by forcing the fallback in tests
-    ImageView = None
-
-
-def _image_view(css_class: str, *, clickable: bool = False, use_anywidget: bool = HAS_ANYWIDGET):
-    if use_anywidget:
-        view = ImageView(clickable=clickable)
-    else:
-        view = widgets.Image(value=b"", format="png")
-    view.add_class(css_class)
-    return view
+    _esm = _HERE / "_compare.js"
+    _css = _HERE / "_compare.css"
+    value = traitlets.Bytes(b"").tag(sync=True)
+    alt = traitlets.Unicode("").tag(sync=True)
+    clickable = traitlets.Bool(False).tag(sync=True)
+    display_scale = traitlets.Int(1).tag(sync=True)  # whole-factor enlargement on screen
+    click = traitlets.List(traitlets.Int(), default_value=[]).tag(sync=True)
 
 
 def default_sample() -> np.ndarray:
     """scikit-image's 'astronaut' photo (512x512 RGB, shipped inside the package)."""
-    from skimage import data
+    return skimage.data.astronaut()
 
-    return data.astronaut()
+
+def _slider(description: str, css_class: str) -> widgets.IntSlider:
+    control = widgets.IntSlider(
+        description=description, min=0, max=1, continuous_update=True, style={"description_width": "initial"}
+    )
+    return control.add_class(css_class)
 
 
 class Comparison(StaticPNGTwin, widgets.VBox):
@@ -110,23 +97,22 @@ class Comparison(StaticPNGTwin, widgets.VBox):
         make_images: Callable[[np.ndarray], Mapping[str, np.ndarray]] | None = None,
         upload: bool = False,
         max_side: int | None = 512,
-        use_anywidget: bool = HAS_ANYWIDGET,
     ) -> None:
         super().__init__()
         self.add_class("srlib-compare")
         self.scale = scale
         self.make_images = make_images
         self.max_side = max_side
-        self.use_anywidget = use_anywidget
         self._quiet = 0
         self._cache: OrderedDict = OrderedDict()
+        self._panels: dict[str, tuple[widgets.HTML, ImageView, widgets.HTML]] = {}
+        self._make_controls()
+        self._configure(images, hr, left, right, zoom)
+        self._observe_controls()
+        self.children = self._rows(upload)
 
-        def slider(description: str, css_class: str) -> widgets.IntSlider:
-            control = widgets.IntSlider(
-                description=description, min=0, max=1, continuous_update=True, style={"description_width": "initial"}
-            )
-            return control.add_class(css_class)
-
+    def _make_controls(self) -> None:
+        """The dropdowns, sliders, toggle, picture views and upload button (not yet wired or laid out)."""
         self.left_picker = widgets.Dropdown(description="left", layout=widgets.Layout(width="auto")).add_class(
             "srlib-left"
         )
@@ -137,40 +123,40 @@ class Comparison(StaticPNGTwin, widgets.VBox):
             description="error map", tooltip="show |Y(SR) - Y(HR)| as a heat map", icon="fire"
         ).add_class("srlib-error-toggle")
         # The swipe slider spans the picture's width, its thumb above the divider.
-        self.swipe_slider = slider("", "srlib-swipe-slider")
+        self.swipe_slider = _slider("", "srlib-swipe-slider")
         self.swipe_slider.readout = False
         self.swipe_slider.tooltip = "swipe: columns left of the divider show the left image"
-        self.zoom_x = slider("zoom x", "srlib-zoom-x")
-        self.zoom_y = slider("zoom y", "srlib-zoom-y")
-        self.zoom_size = slider("zoom size", "srlib-zoom-size")
-        self.swipe_view = _image_view("srlib-swipe-view", clickable=True, use_anywidget=use_anywidget)
+        self.zoom_x = _slider("zoom x", "srlib-zoom-x")
+        self.zoom_y = _slider("zoom y", "srlib-zoom-y")
+        self.zoom_size = _slider("zoom size", "srlib-zoom-size")
+        self.swipe_view = ImageView(clickable=True).add_class("srlib-swipe-view")
         self.caption = widgets.HTML().add_class("srlib-caption")
         self.crops = widgets.HBox(layout=widgets.Layout(flex_flow="row wrap")).add_class("srlib-crops")
         self.status = widgets.HTML().add_class("srlib-status")
         self.uploader = widgets.FileUpload(accept="image/*", multiple=False, description="upload image")
         self.uploader.add_class("srlib-upload")
-        self._panels: dict[str, tuple[widgets.HTML, object, widgets.HTML]] = {}
 
-        self._configure(images, hr, left, right, zoom)
-
+    def _observe_controls(self) -> None:
+        """Every callback is one line calling a method the tests call too."""
         self.left_picker.observe(lambda change: self.refresh_overview(), names="value")
         self.right_picker.observe(lambda change: self.refresh_overview(), names="value")
         self.swipe_slider.observe(lambda change: self.refresh_overview(), names="value")
         for control in (self.zoom_x, self.zoom_y, self.zoom_size, self.error_toggle):
             control.observe(lambda change: self.refresh(), names="value")
-        if use_anywidget:
-            self.swipe_view.observe(lambda change: self.zoom_at(*change["new"][:2]), names="click")
+        self.swipe_view.observe(lambda change: self.zoom_at(*change["new"][:2]), names="click")
         self.uploader.observe(lambda change: self.load_upload(change["new"]), names="value")
 
+    def _rows(self, upload: bool) -> list[widgets.Widget]:
+        """The layout, top to bottom: upload row (if asked), pickers, swipe view, zoom sliders, crops."""
         top = [self.left_picker, self.right_picker, self.error_toggle]
         rows = [widgets.HBox(top), self.swipe_slider, self.swipe_view, self.caption]
         rows += [widgets.HBox([self.zoom_x, self.zoom_y, self.zoom_size], layout=widgets.Layout(flex_flow="row wrap"))]
         rows += [self.crops]
         if upload:
-            limit = f" (shrunk to at most {max_side} px)" if max_side else ""
+            limit = f" (shrunk to at most {self.max_side} px)" if self.max_side else ""
             self.status.value = f"showing the sample picture — upload your own{limit}"
             rows = [widgets.HBox([self.uploader, self.status])] + rows
-        self.children = rows
+        return rows
 
     # --- state -----------------------------------------------------------------------------
 
@@ -209,7 +195,7 @@ class Comparison(StaticPNGTwin, widgets.VBox):
             self.swipe_slider.max = width
             self.swipe_slider.value = width // 2
             self.display_scale = max(1, OVERVIEW_MIN_PIXELS // width)
-            self._show_scaled(self.swipe_view, width)
+            self.swipe_view.display_scale = self.display_scale
             self.swipe_slider.layout.width = f"{width * self.display_scale + 2 * SLIDER_PADDING}px"
             self.swipe_slider.layout.margin = f"0 0 0 {-SLIDER_PADDING}px"
             self.zoom_x.max, self.zoom_y.max = width - 1, height - 1
@@ -225,18 +211,12 @@ class Comparison(StaticPNGTwin, widgets.VBox):
             self._quiet -= 1
         self.refresh()
 
-    def _show_scaled(self, view, width: int) -> None:
-        if self.use_anywidget:
-            view.display_scale = self.display_scale
-        else:
-            view.width = str(width * self.display_scale)
-
     def _build_panels(self) -> None:
         self._panels = {}
         boxes = []
         for name in self.images:
             title = widgets.HTML(f"<b>{html.escape(name)}</b>").add_class("srlib-panel-title")
-            view = _image_view("srlib-zoom-crop", use_anywidget=self.use_anywidget)
+            view = ImageView().add_class("srlib-zoom-crop")
             if name == self.hr:
                 text = "reference (HR)"
             elif name in self.scores:
@@ -316,9 +296,7 @@ class Comparison(StaticPNGTwin, widgets.VBox):
         text = f"◀ <b>{html.escape(self.left_picker.value)}</b> | <b>{html.escape(self.right_picker.value)}</b> ▶"
         if self.mode == "error":
             text += f" — error map |Y(SR) − Y({html.escape(self.hr)})|, colour 0..{self.error_vmax:.1f}"
-        if self.use_anywidget:
-            text += " — click the picture to move the zoom box"
-        return text
+        return text + " — click the picture to move the zoom box"
 
     def refresh_overview(self) -> None:
         if self._quiet:
@@ -382,8 +360,6 @@ class Comparison(StaticPNGTwin, widgets.VBox):
 
     def static_figure(self):
         """The matplotlib figure of the current state (same images, zoom box, scores, mode)."""
-        from srlib.viz.figures import comparison_figure
-
         top, left, size = self.box
         return comparison_figure(
             self.images,
@@ -433,6 +409,13 @@ def compare(
     elif sample is not None:
         raise SRLibError("sample= is used only when images is a function hr -> {name: image}; drop sample=")
     return Comparison(
-        images, hr, scale=scale, zoom=zoom, left=left, right=right, make_images=make_images, upload=upload,
+        images,
+        hr,
+        scale=scale,
+        zoom=zoom,
+        left=left,
+        right=right,
+        make_images=make_images,
+        upload=upload,
         max_side=max_side,
     )

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import keras
+import matplotlib
 import numpy as np
+from matplotlib.figure import Figure
 
 from srlib.errors import SRLibError
 
@@ -44,25 +47,23 @@ def tile_grid(stack: np.ndarray, columns: int | None = None, pad: int = 1, norma
     return grid
 
 
-def first_layer_filters(model, layer: str | None = None) -> np.ndarray:
+def first_layer_filters(model: keras.Model, layer: str | None = None) -> np.ndarray:
     """The first convolution's kernels as ``(filters, f, f)`` planes (input channels averaged).
 
     For a Y-channel model there is one input channel, so each plane is exactly one filter.
     """
-    conv = model.get_layer(layer) if layer else next(l for l in model.layers if l.weights)
+    conv = model.get_layer(layer) if layer else next(candidate for candidate in model.layers if candidate.weights)
     kernel = np.asarray(conv.get_weights()[0])  # Keras layout (f, f, in, out)
     if kernel.ndim != 4:
         raise SRLibError(f"layer {conv.name} is not a 2-D convolution (kernel shape {kernel.shape})")
     return np.moveaxis(kernel.mean(axis=2), -1, 0)
 
 
-def layer_outputs(model, x: np.ndarray, layers: Sequence[str]) -> dict[str, np.ndarray]:
+def layer_outputs(model: keras.Model, x: np.ndarray, layers: Sequence[str]) -> dict[str, np.ndarray]:
     """Outputs of the named layers for one input ``(H, W, C)`` float image: ``{name: (channels, H', W')}``."""
-    import keras
-
-    missing = [name for name in layers if name not in {l.name for l in model.layers}]
+    missing = [name for name in layers if name not in {layer.name for layer in model.layers}]
     if missing:
-        names = ", ".join(l.name for l in model.layers)
+        names = ", ".join(layer.name for layer in model.layers)
         raise SRLibError(f"layer {missing[0]!r} is not in model {model.name} — its layers are {names}")
     probe = keras.Model(model.inputs, [model.get_layer(name).output for name in layers])
     outputs = probe([np.asarray(x, np.float32)[None]], training=False)  # a list, like model.inputs
@@ -70,17 +71,14 @@ def layer_outputs(model, x: np.ndarray, layers: Sequence[str]) -> dict[str, np.n
     return {name: np.moveaxis(keras.ops.convert_to_numpy(out)[0], -1, 0) for name, out in zip(layers, outputs)}
 
 
-def grid_figure(grids: dict[str, np.ndarray], *, width: float = 4.0, cmap: str = "gray"):
-    """Grids from :func:`tile_grid` side by side, titled by their keys; returns the Figure."""
-    import matplotlib
-    from matplotlib.figure import Figure
-
+def grid_figure(grids: dict[str, np.ndarray], *, width: float = 4.0) -> Figure:
+    """Grids from :func:`tile_grid` side by side in gray, titled by their keys, ``width`` inches each; returns the Figure."""
     if not grids:
         raise SRLibError("grid_figure: no grids given — pass {'title': tile_grid(...)}")
     ratio = max(g.shape[0] / g.shape[1] for g in grids.values())
     figure = Figure(figsize=(width * len(grids), width * ratio + 0.4), layout="constrained")
     axes = np.atleast_1d(figure.subplots(1, len(grids)))
-    colormap = matplotlib.colormaps[cmap].with_extremes(bad="white")  # NaN padding drawn blank
+    colormap = matplotlib.colormaps["gray"].with_extremes(bad="white")  # NaN padding drawn blank
     for ax, (title, grid) in zip(axes, grids.items()):
         ax.imshow(np.ma.masked_invalid(grid), cmap=colormap, interpolation="nearest")
         ax.set_title(title, fontsize=9)

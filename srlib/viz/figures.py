@@ -16,6 +16,10 @@ import io
 from collections.abc import Mapping, Sequence
 
 import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
+from PIL import Image
 
 from srlib.errors import SRLibError
 from srlib.viz import panels
@@ -26,11 +30,8 @@ STATIC_DPI = 80  # small PNGs keep executed notebooks small
 PANEL_INCHES = 2.4
 
 
-def figure_png(figure, dpi: float | None = None) -> bytes:
-    """PNG bytes of a figure, RGB without alpha (about 10% smaller than ``savefig``'s RGBA)."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from PIL import Image
-
+def figure_png(figure: Figure, dpi: float | None = None) -> bytes:
+    """PNG bytes of a figure at ``dpi`` (default: the figure's), RGB without alpha (about 10% smaller than RGBA)."""
     if dpi is not None:
         figure.set_dpi(dpi)
     canvas = FigureCanvasAgg(figure)
@@ -54,17 +55,13 @@ def comparison_figure(
     *,
     error_map: bool = False,
     scores: Mapping[str, tuple[float, float]] | None = None,
-    dpi: float = STATIC_DPI,
-):
+) -> Figure:
     """One column per image: the whole image with the zoom box, then the zoomed crop.
 
     Titles carry PSNR/SSIM on Y (``scale`` pixels shaved) when ``hr`` names the
     reference; ``error_map=True`` shows ``|Y(SR) - Y(HR)|`` as a heat map instead
     of the pixels. Returns a ``matplotlib.figure.Figure``.
     """
-    from matplotlib.figure import Figure
-    from matplotlib.patches import Rectangle
-
     images = panels.normalise_images(images)
     hr, _, _ = panels.pick_names(images, hr)
     if error_map and hr is None:
@@ -82,7 +79,7 @@ def comparison_figure(
     columns = len(shown)
     figure = Figure(
         figsize=(PANEL_INCHES * columns, PANEL_INCHES * (height / width) + PANEL_INCHES + 0.7),
-        dpi=dpi,
+        dpi=STATIC_DPI,
         layout="constrained",
     )
     axes = figure.subplots(2, columns, squeeze=False, height_ratios=[height / width, 1.0])
@@ -116,18 +113,13 @@ def show_images(
     images: Mapping[str, np.ndarray] | Sequence[np.ndarray],
     *,
     columns: int | None = None,
-    same_scale: bool = False,
     width: float = PANEL_INCHES,
-    dpi: float = STATIC_DPI,
-):
-    """Images side by side with their names as titles; returns the Figure.
+) -> Figure:
+    """Images side by side with their names as titles, ``columns`` per row; returns the Figure.
 
-    Sizes may differ (LR next to HR). ``same_scale=True`` draws every image at the
-    same pixels-per-inch, so an LR image looks ``scale`` times smaller, as it is.
-    The Figure displays when it is a cell's last value (or pass it to ``display``).
+    Sizes may differ (LR next to HR): each panel is ``width`` inches wide. The Figure
+    displays when it is a cell's last value (or pass it to ``display``).
     """
-    from matplotlib.figure import Figure
-
     if not isinstance(images, Mapping):
         images = {str(i): image for i, image in enumerate(images)}
     if not images:
@@ -136,21 +128,13 @@ def show_images(
     count = len(arrays)
     columns = min(columns or count, count)
     rows = -(-count // columns)
-    widest = max(a.shape[1] for a in arrays.values())
     ratio = max(a.shape[0] / a.shape[1] for a in arrays.values())
-    if same_scale:
-        ratio = max(a.shape[0] for a in arrays.values()) / widest
-    figure = Figure(figsize=(width * columns, (width * ratio + 0.35) * rows), dpi=dpi, layout="constrained")
+    figure = Figure(figsize=(width * columns, (width * ratio + 0.35) * rows), dpi=STATIC_DPI, layout="constrained")
     axes = figure.subplots(rows, columns, squeeze=False)
     for ax in axes.ravel():
         ax.set_axis_off()
     for ax, (name, image) in zip(axes.ravel(), arrays.items()):
         ax.imshow(image, cmap="gray" if image.ndim == 2 else None, vmin=0, vmax=255, interpolation="nearest")
-        if same_scale:
-            # Pad the data limits to the widest/tallest image so every panel shares one pixel size.
-            tallest = max(a.shape[0] for a in arrays.values())
-            ax.set_xlim(-0.5, widest - 0.5)
-            ax.set_ylim(tallest - 0.5, -0.5)
         ax.set_title(f"{name} ({image.shape[0]}x{image.shape[1]})", fontsize=9)
     return figure
 
@@ -163,8 +147,6 @@ class StaticPNGTwin:
     """
 
     def static_png(self) -> bytes:
-        from srlib.viz.figures import figure_png
-
         return figure_png(self.static_figure())
 
     def _repr_mimebundle_(self, **kwargs):

@@ -19,6 +19,8 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import numpy as np
+from matplotlib import colormaps
+from PIL import Image
 
 from srlib.errors import SRLibError
 from srlib.image.color import rgb2y
@@ -54,6 +56,8 @@ FLOAT_UNIT_RANGE_MAX = 1.5
 CROP_TARGET_PIXELS = 192  # zoomed crops are enlarged to about this many screen pixels
 SPLIT_COLOUR = (255, 221, 0)  # yellow divider of the swipe view
 BOX_COLOUR = (0, 229, 255)  # cyan zoom box: visible on photos and on the heat map alike
+HEAT_COLORMAP = "magma"  # perceptually uniform, black at zero error
+PNG_COMPRESS_LEVEL = 1  # fast: these PNGs are redrawn as sliders move
 
 
 def normalise_image(image, name: str = "image") -> np.ndarray:
@@ -69,9 +73,7 @@ def normalise_image(image, name: str = "image") -> np.ndarray:
     if array.ndim == 3 and array.shape[-1] == 4:
         array = array[..., :3]
     if array.ndim not in (2, 3) or (array.ndim == 3 and array.shape[-1] != 3) or 0 in array.shape:
-        raise SRLibError(
-            f"image '{name}' has shape {array.shape} — give an (H, W, 3) RGB or (H, W) grayscale image"
-        )
+        raise SRLibError(f"image '{name}' has shape {array.shape} — give an (H, W, 3) RGB or (H, W) grayscale image")
     if array.dtype == np.uint8:
         return array
     if np.issubdtype(array.dtype, np.floating):
@@ -82,9 +84,7 @@ def normalise_image(image, name: str = "image") -> np.ndarray:
         return np.clip(np.floor(array.astype(np.float64) + 0.5), 0, 255).astype(np.uint8)
     if np.issubdtype(array.dtype, np.integer) and array.dtype != np.bool_:
         if array.min() < 0 or array.max() > 255:
-            raise SRLibError(
-                f"image '{name}' ({array.dtype}) has values outside 0..255 — convert it to 8 bits first"
-            )
+            raise SRLibError(f"image '{name}' ({array.dtype}) has values outside 0..255 — convert it to 8 bits first")
         return array.astype(np.uint8)
     raise SRLibError(f"image '{name}' has dtype {array.dtype} — give uint8, or float on 0..1 or 0..255")
 
@@ -191,18 +191,14 @@ def error_scale(images: Mapping[str, np.ndarray], hr: str) -> float:
     return float(max([1.0, *tops]))
 
 
-def heat_map(error: np.ndarray, vmax: float, cmap: str = "magma") -> np.ndarray:
-    """An error map coloured with a matplotlib colormap, as uint8 RGB (0 is black)."""
-    from matplotlib import colormaps
-
-    table = (colormaps[cmap](np.linspace(0.0, 1.0, 256))[:, :3] * 255.0 + 0.5).astype(np.uint8)
+def heat_map(error: np.ndarray, vmax: float) -> np.ndarray:
+    """An error map coloured with matplotlib's magma colormap, as uint8 RGB (0 is black)."""
+    table = (colormaps[HEAT_COLORMAP](np.linspace(0.0, 1.0, 256))[:, :3] * 255.0 + 0.5).astype(np.uint8)
     index = np.clip(error / max(vmax, 1e-12) * 255.0 + 0.5, 0, 255).astype(np.intp)
     return table[index]
 
 
-def score_images(
-    images: Mapping[str, np.ndarray], hr: str, scale: int | None = None
-) -> dict[str, tuple[float, float]]:
+def score_images(images: Mapping[str, np.ndarray], hr: str, scale: int | None = None) -> dict[str, tuple[float, float]]:
     """``{name: (psnr_y, ssim_y)}`` against ``images[hr]``, shaving ``scale`` pixels (0 if None).
 
     SSIM is NaN when the shaved image is smaller than its 11x11 window.
@@ -260,12 +256,10 @@ def draw_overview(image: np.ndarray, split: int | None, box: tuple[int, int, int
     return out
 
 
-def png_bytes(image: np.ndarray, compress_level: int = 1) -> bytes:
+def png_bytes(image: np.ndarray) -> bytes:
     """PNG file bytes of a uint8 image (fast compression: these are redrawn as sliders move)."""
-    from PIL import Image
-
     buffer = io.BytesIO()
-    Image.fromarray(np.ascontiguousarray(image)).save(buffer, format="PNG", compress_level=compress_level)
+    Image.fromarray(np.ascontiguousarray(image)).save(buffer, format="PNG", compress_level=PNG_COMPRESS_LEVEL)
     return buffer.getvalue()
 
 

@@ -6,12 +6,12 @@ update): the training loss, the validation PSNR with the bicubic baseline when
 given, and a validation crop — bicubic, current SR, HR. Without an IPython kernel
 (a script, the CLI) it prints the same few plain lines as ``PlainProgress``.
 
-``train_gan(..., progress=LiveProgress())`` (SRGAN, Ledig et al. 2017, sec. 3.2) adds a
-panel with the discriminator's mean outputs D(real) = D(HR) and D(fake) = D(SR): near
-0.5 both, the two networks are balanced; D(real) -> 1 and D(fake) -> 0, the
-discriminator has won and the generator's adversarial gradient fades. Its plain lines
+For SRGAN (``srlib.train.srgan.train_srgan(..., progress=LiveProgress())``, Ledig et al.
+2017, sec. 3.2) it adds a panel with the discriminator's mean outputs D(real) = D(HR) and
+D(fake) = D(SR): near 0.5 both, the two networks are balanced; D(real) -> 1 and D(fake) -> 0,
+the discriminator has won and the generator's adversarial gradient fades. Its plain lines
 print them as ``D(real)`` and ``D(fake)``. The loss axis names the loss in use
-(``loss_label``, which ``train_gan`` gives, e.g. "MSE + 0.001 x adversarial").
+(``loss_label``, which the engine passes to ``start``, e.g. "MSE + 0.001 x adversarial").
 """
 
 from __future__ import annotations
@@ -20,8 +20,12 @@ import time
 from typing import Any
 
 import numpy as np
+from IPython import get_ipython
+from IPython.display import Image, display
+from matplotlib.figure import Figure
 
 from srlib.train.callbacks import PlainProgress
+from srlib.viz.figures import STATIC_DPI, figure_png
 
 __all__ = ["LiveProgress", "in_notebook", "learning_curve_figure"]
 
@@ -32,10 +36,6 @@ _DISPLAY_NAMES = {"d_real": "D(real)", "d_fake": "D(fake)"}
 
 def in_notebook() -> bool:
     """True inside a Jupyter kernel (JupyterLab, papermill, nbval), where rich display works."""
-    try:
-        from IPython import get_ipython
-    except ImportError:
-        return False
     shell = get_ipython()
     return shell is not None and type(shell).__name__ == "ZMQInteractiveShell"
 
@@ -59,8 +59,6 @@ def learning_curve_figure(
     ``discriminator``: ``(step, D(real), D(fake))`` points of a GAN run; when given, a
     panel between the PSNR curve and the sample shows them (axes: loss, PSNR, D, sample).
     """
-    from matplotlib.figure import Figure
-
     panels = ["loss", "psnr"] + (["discriminator"] if discriminator else []) + (["sample"] if sample else [])
     figure = Figure(figsize=((3.6 if len(panels) < 4 else 3.2) * len(panels), 2.8), layout="constrained")
     axes = dict(zip(panels, np.atleast_1d(figure.subplots(1, len(panels)))))
@@ -122,7 +120,7 @@ class LiveProgress(PlainProgress):
         self.live = in_notebook() if live is None else bool(live)
         self.loss_label = loss_label
         self.running: list[tuple[int, float]] = []
-        # (step, D(real), D(fake)) at every log of a GAN run (train_gan passes its log records to update).
+        # (step, D(real), D(fake)) at every log of a GAN run (srlib.train.gan_callbacks.GANLog passes its records).
         self.running_discriminator: list[tuple[int, float, float]] = []
         self.sample: dict[str, np.ndarray] | None = None
         self._handle = None
@@ -214,10 +212,6 @@ class LiveProgress(PlainProgress):
         if not force and now - self._last_draw < self.min_interval:
             return
         self._last_draw = now
-        from IPython.display import Image, display
-
-        from srlib.viz.figures import STATIC_DPI, figure_png
-
         image = Image(data=figure_png(self.figure(), dpi=STATIC_DPI), format="png")
         if self._handle is None:
             self._handle = display(image, display_id=True)

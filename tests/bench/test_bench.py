@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-pytest.importorskip("tensorflow")
-
-from srlib.errors import SRLibError  # noqa: E402
 from srlib.bench.train_step import bench_patch_shapes, bench_report, run_bench  # noqa: E402
+from srlib.errors import SRLibError  # noqa: E402
 
 
 def test_patch_shapes_follow_the_papers():
@@ -18,6 +16,7 @@ def test_patch_shapes_follow_the_papers():
 
 
 @pytest.mark.parametrize("model, xla", [("fsrcnn", True), ("srcnn", False)])
+@pytest.mark.slow
 def test_run_bench_reports_both_configurations(model, xla):
     result = run_bench(model, scale=2, batch_size=4, steps=4, steps_per_execution=2)
     assert result["model"] == model and result["steps"] == 4 and result["steps_per_execution"] == 2
@@ -34,6 +33,7 @@ def test_run_bench_rejects_bad_sizes():
         run_bench("fsrcnn", steps=0)
 
 
+@pytest.mark.slow
 def test_bf16_bench_times_a_mixed_model_without_xla():
     result = run_bench("espcn", scale=2, batch_size=4, steps=2, steps_per_execution=2, precision="bf16", lr_patch=6)
     assert result["input_shape"] == [6, 6, 1] and result["target_shape"] == [12, 12, 1]

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from srlib.models.zoo import MODEL_NAMES, build_model
 from srlib.bench.train_step import bench_patch_shapes
 from srlib.cli.main import main
+from srlib.models.zoo import MODEL_NAMES, build_model
 
 
 @pytest.mark.parametrize("name", MODEL_NAMES)
@@ -20,6 +20,7 @@ def test_every_model_name_builds_and_has_bench_shapes(name):
     assert targets[0] == 12 and inputs[-1] == targets[-1]
 
 
+@pytest.mark.slow
 def test_bench_command_prints_json_last(capsys):
     assert main(["bench", "--model", "espcn", "--scale", "2", "--batch-size", "4", "--steps", "2", "--json"]) == 0
     result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])

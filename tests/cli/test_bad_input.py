@@ -2,17 +2,35 @@
 
 from __future__ import annotations
 
+import struct
+import zlib
+from pathlib import Path
+
 import numpy as np
 import pytest
 from PIL import Image
 
+from srlib.cli.main import main
 from srlib.errors import SRLibError
 from srlib.image.io import list_images, read_image, read_image_with_alpha, write_image
-from srlib.cli.main import main
 
 
 def _rgb(h=24, w=20, seed=0):
     return np.random.default_rng(seed).integers(0, 256, (h, w, 3), dtype=np.uint8)
+
+
+def huge_png(path: Path, width: int = 16000, height: int = 16000) -> Path:
+    """A valid black 1-bit PNG of ``width`` x ``height``, written row by row: 30 KB on disk, no big array."""
+
+    def chunk(kind: bytes, payload: bytes) -> bytes:
+        return struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", zlib.crc32(kind + payload))
+
+    row = bytes(1 + (width + 7) // 8)  # filter byte 0, then the packed bits
+    packer = zlib.compressobj(9)
+    pixels = b"".join(packer.compress(row) for _ in range(height)) + packer.flush()
+    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)  # 1 bit, grayscale
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b""))
+    return path
 
 
 def _run(argv, capsys):
@@ -29,6 +47,32 @@ def test_truncated_png_names_the_file(tmp_path):
         read_image(path)
     message = str(info.value)
     assert "broken.png" in message and "\n" not in message and "re-" in message
+
+
+def test_a_decompression_bomb_is_one_line_with_the_limit_and_the_way_out(tmp_path):
+    path = huge_png(tmp_path / "huge.png")
+    assert struct.unpack(">II", path.read_bytes()[16:24]) == (16000, 16000) and path.stat().st_size < 100_000
+    with pytest.raises(SRLibError) as info:
+        read_image(path)
+    message = str(info.value)
+    assert "\n" not in message and str(path) in message
+    assert "256 megapixels" in message and f"limit of {2 * Image.MAX_IMAGE_PIXELS / 1e6:.0f} megapixels" in message
+    assert "PIL.Image.MAX_IMAGE_PIXELS = None" in message
+
+
+def test_a_small_image_of_the_same_kind_reads(tmp_path):
+    image = read_image(huge_png(tmp_path / "small.png", 40, 30))
+    assert image.shape == (30, 40) and image.max() == 0
+
+
+def test_corrupt_pixel_data_names_the_file(tmp_path):
+    path = tmp_path / "flipped.png"
+    Image.fromarray(_rgb(64, 64)).save(path)
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF  # inside the compressed pixels: the chunk's CRC no longer matches
+    path.write_bytes(bytes(data))
+    with pytest.raises(SRLibError, match="flipped.png.*re-download or re-export it"):
+        read_image(path)
 
 
 def test_not_an_image(tmp_path):
@@ -59,7 +103,7 @@ def test_odd_formats_are_normalised(tmp_path):
     np.testing.assert_array_equal(image, rgb)
     assert alpha is not None and alpha.max() == 128
 
-    sixteen = (rgb[..., 0].astype(np.uint16) * 257)
+    sixteen = rgb[..., 0].astype(np.uint16) * 257
     Image.fromarray(sixteen).save(tmp_path / "deep.png")
     np.testing.assert_array_equal(read_image(tmp_path / "deep.png"), rgb[..., 0])
 
@@ -97,6 +141,17 @@ def test_cli_errors_are_one_line(tmp_path, capsys):
 
     code, err = _run(["evaluate", "--data", str(good), "--scale", "2", "--metrics", "psnr,bogus"], capsys)
     assert code == 2 and "bogus" in err[0]
+
+    bomb = tmp_path / "bomb"
+    bomb.mkdir()
+    huge_png(bomb / "huge.png")
+    code, err = _run(["evaluate", "--data", str(bomb), "--scale", "2"], capsys)
+    assert code == 2 and len(err) == 1 and "huge.png" in err[0] and "decompression-bomb limit" in err[0]
+    code, err = _run(
+        ["upscale", str(bomb / "huge.png"), str(tmp_path / "out.png"), "--model", "fsrcnn", "--scale", "3"], capsys
+    )
+    assert code == 2 and len(err) == 1 and "huge.png" in err[0] and "decompression-bomb limit" in err[0]
+    assert not (tmp_path / "out.png").exists()
 
 
 def test_grayscale_is_evaluated_on_its_channel(tmp_path, capsys):

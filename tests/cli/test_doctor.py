@@ -8,9 +8,9 @@ import os
 
 import pytest
 
+from srlib.cli import doctor
 from srlib.data import dataset_path
 from srlib.models.vgg_weights import VGG19_NOTOP_FILE
-from srlib.cli import doctor
 
 
 @pytest.fixture
@@ -36,13 +36,19 @@ def machine(tmp_path, monkeypatch):
 
 
 def test_report_lists_data_weights_browser_and_only_measured_run_times(machine):
-    report = doctor.collect_report(runtimes_path=machine / "runtimes.json", notebooks=machine / "notebooks", list_devices=False)
+    report = doctor.collect_report(
+        runtimes_path=machine / "runtimes.json", notebooks=machine / "notebooks", list_devices=False
+    )
 
     data = report["data"]
     assert data["cache"] == str(machine / "data") and data["from"] == "SRLIB_DATA" and data["free_bytes"] > 0
     rows = {row["name"]: row for row in data["datasets"]}
     assert rows["photos"]["present"] and rows["photos"]["verified"]
-    assert rows["Set5"]["present"] and not rows["Set5"]["verified"] and rows["Set5"]["folder"] == str(machine / "data" / "set5")
+    assert (
+        rows["Set5"]["present"]
+        and not rows["Set5"]["verified"]
+        and rows["Set5"]["folder"] == str(machine / "data" / "set5")
+    )
     assert not rows["Set14"]["present"] and not rows["Set14"]["verified"]
 
     assert report["vgg19"]["cached"] and report["vgg19"]["size_bytes"] == 3_000_000
@@ -60,14 +66,14 @@ def test_report_lists_data_weights_browser_and_only_measured_run_times(machine):
     assert "01_srcnn         smoke not measured yet | workshop not measured yet | full not measured yet" in text
     assert "here, not verified yet (checked on first use)" in text and "Set14        evaluation  not here" in text
     assert "ImageNet weights cached (3 MB)" in text
-    assert "chromium not found; the browser test will be skipped" in text
+    assert "no Chromium (only the course's browser test uses it, and skips without it; learners need none)" in text
 
 
 def test_doctor_command_lists_tensorflow_devices_and_prints_json_last(machine, capsys):
     parser = argparse.ArgumentParser(prog="srlib")
-    doctor.add_doctor_command(parser.add_subparsers(dest="command", required=True))
+    doctor.register(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(["doctor", "--json"])
-    assert args.func(args) == 0
+    assert args.run(args) == 0
 
     lines = capsys.readouterr().out.strip().splitlines()
     report = json.loads(lines[-1])
@@ -87,7 +93,9 @@ def test_an_unusable_cache_setting_is_reported_not_raised(tmp_path, monkeypatch)
     data = doctor.data_cache()
     assert "is a file, not a folder" in data["problem"]
     assert not any(row["present"] for row in data["datasets"])
-    assert "problem: SRLIB_DATA=" in "\n".join(doctor.format_report({**doctor.collect_report(list_devices=False), "data": data}))
+    assert "problem: SRLIB_DATA=" in "\n".join(
+        doctor.format_report({**doctor.collect_report(list_devices=False), "data": data})
+    )
 
 
 def test_chromium_is_found_where_the_browser_test_looks(monkeypatch):

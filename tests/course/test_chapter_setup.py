@@ -12,9 +12,9 @@ import nbformat
 import numpy as np
 import pytest
 
+from srlib.course import setup as chapter
 from srlib.errors import SRLibError
 from srlib.profiles import PROFILES
-from srlib.course import setup as chapter
 from tools.notebooks import chapters
 
 PARAMETERS_SOURCE = 'import os\nPROFILE = os.environ.get("SRLIB_PROFILE", "workshop")  # "smoke", "workshop" or "full"'
@@ -54,8 +54,11 @@ def test_start_without_tf_does_not_import_tensorflow():
     assert result.stdout.strip() == "False"
 
 
+@pytest.mark.slow
 def test_needs_tf_reports_device_and_warns_without_gpu():
-    code = "from srlib.course.setup import start; run = start('01', 'smoke', needs_tf=True); print('DEVICE', run.device)"
+    code = (
+        "from srlib.course.setup import start; run = start('01', 'smoke', needs_tf=True); print('DEVICE', run.device)"
+    )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=True)
     out = result.stdout
     assert "TensorFlow 2." in out and "Keras 3." in out
@@ -67,6 +70,21 @@ def test_needs_tf_reports_device_and_warns_without_gpu():
         assert device.startswith("GPU: ") and "Warning" not in out
     # TensorFlow's start-up log lines (abseil, oneDNN, cuInit) are kept out of the notebook.
     assert "absl::InitializeLog" not in result.stderr and "cuInit" not in result.stderr
+
+
+@pytest.mark.slow
+def test_needs_tf_seeds_tensorflow_before_the_first_model():
+    # Fresh processes: TensorFlow is first imported by start(), and its global generator must be seeded
+    # after that import (Keras' initialisers alone would repeat anyway: they draw from Python's generator).
+    code = (
+        "from srlib.course.setup import start; start('01', 'smoke', seed=5, needs_tf=True, quiet=True); "
+        "import tensorflow as tf; print(tf.random.uniform([3]).numpy().tolist())"
+    )
+    runs = [
+        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=True).stdout
+        for _ in range(2)
+    ]
+    assert runs[0] == runs[1] and runs[0].startswith("[")
 
 
 def test_runtimes_round_trip(tmp_path):

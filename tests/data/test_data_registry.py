@@ -286,12 +286,12 @@ def test_cache_dir_follows_srlib_data(tmp_path, monkeypatch):
 def _cli(argv: list[str]):
     import argparse
 
-    from srlib.cli.data import add_data_commands
+    from srlib.cli import data as data_command
 
     parser = argparse.ArgumentParser(prog="srlib")
-    add_data_commands(parser.add_subparsers(dest="command", required=True))
+    data_command.register(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(argv)
-    return args.func(args)
+    return args.run(args)
 
 
 def test_data_list_and_verify_commands(tmp_path, cache, monkeypatch, capsys):

@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 from scipy.io import savemat
 
+from srlib.cli.main import main
 from srlib.data.niqe_official import (
     OFFICIAL_NIQE_PARAMETERS_SHA256,
     official_niqe_path,
@@ -23,7 +24,6 @@ from srlib.data.niqe_official import (
 )
 from srlib.errors import SRLibError
 from srlib.metrics.niqe import load_pristine
-from srlib.cli.main import main
 from tests.data.test_download import _left_in_cache, cache, server  # noqa: F401 (pytest fixtures)
 
 

@@ -3,21 +3,34 @@
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
+import os
 import socket
 from pathlib import Path
 
 import numpy as np
 import pytest
+from keras.src.applications import vgg19 as keras_vgg19
+
+from srlib.cli import pack as pack_command
+from srlib.cli.doctor import vgg19
+from srlib.cli.main import main
+from srlib.cli.pack import README_NAME
+from srlib.data.offline_pack import pack_datasets
+from srlib.data.verify import STAMP_NAME
+from srlib.errors import SRLibError
+from srlib.image.io import read_image, write_image
+from srlib.models.vgg_weights import (
+    VGG19_NOTOP_FILE,
+    VGG19_NOTOP_MD5,
+    VGG19_NOTOP_URL,
+    fetch_vgg19_weights,
+    vgg19_weights_cached,
+)
 
 # The HTTP server on 127.0.0.1 and the generated dataset of the download tests.
 from tests.data.test_download import _images, _png_bytes, _register, _zip, server  # noqa: F401 (server is a fixture)
-
-from srlib.data.offline_pack import pack_datasets
-from srlib.data.verify import STAMP_NAME
-from srlib.image.io import read_image, write_image
-from srlib.models.vgg_weights import VGG19_NOTOP_FILE, vgg19_weights_cached
-from srlib.cli.pack import README_NAME, add_pack_command
 
 
 def _dead_port() -> int:
@@ -40,9 +53,9 @@ def no_network(tmp_path, monkeypatch):
 
 def _srlib_pack(*argv: str) -> int:
     parser = argparse.ArgumentParser(prog="srlib")
-    add_pack_command(parser.add_subparsers(dest="command", required=True))
+    pack_command.register(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(["pack", *argv])
-    return args.func(args)
+    return args.run(args)
 
 
 def _hidden_leftovers(folder: Path) -> list[str]:
@@ -50,12 +63,24 @@ def _hidden_leftovers(folder: Path) -> list[str]:
     return sorted(str(p.relative_to(folder)) for p in folder.rglob(".*") if p.name != STAMP_NAME)
 
 
-def test_pack_from_shared_copies_then_evaluate_uses_the_pack_offline(shared_datasets, tmp_path, monkeypatch, no_network, capsys):
+def test_pack_from_shared_copies_then_evaluate_uses_the_pack_offline(
+    shared_datasets, tmp_path, monkeypatch, no_network, capsys
+):
     folder = tmp_path / "classroom"
-    assert _srlib_pack(str(folder), "--datasets", "Set5,photos", "--no-vgg", "--from", str(shared_datasets), "--quiet") == 0
+    assert (
+        _srlib_pack(str(folder), "--datasets", "Set5,photos", "--no-vgg", "--from", str(shared_datasets), "--quiet")
+        == 0
+    )
     out = capsys.readouterr().out
     assert f"Set5         copied from {shared_datasets / 'Set5'}" in out
-    assert sorted(p.name for p in (folder / "Set5").iterdir()) == [STAMP_NAME, "baby.png", "bird.png", "butterfly.png", "head.png", "woman.png"]
+    assert sorted(p.name for p in (folder / "Set5").iterdir()) == [
+        STAMP_NAME,
+        "baby.png",
+        "bird.png",
+        "butterfly.png",
+        "head.png",
+        "woman.png",
+    ]
     assert (folder / "photos" / STAMP_NAME).is_file()
     assert _hidden_leftovers(folder) == [] and not (folder / "downloads").exists()
     readme = (folder / README_NAME).read_text()
@@ -67,8 +92,6 @@ def test_pack_from_shared_copies_then_evaluate_uses_the_pack_offline(shared_data
     assert "Set5         already packed" in capsys.readouterr().out
 
     # A lab machine: SRLIB_DATA points at the pack, every download would hit the closed port.
-    from srlib.cli.main import main
-
     monkeypatch.setenv("SRLIB_DATA", str(folder))
     monkeypatch.chdir(tmp_path)  # no ./Set5 folder to be mistaken for the data
     assert main(["evaluate", "--data", "Set5", "--scale", "2", "--json"]) == 0
@@ -139,16 +162,35 @@ def test_vgg19_offline_gives_one_line_and_keeps_the_datasets(tmp_path, no_networ
     assert _srlib_pack(str(folder), "--datasets", "photos", "--quiet") == 1  # --vgg is the default
     errors = capsys.readouterr().err.strip().splitlines()
     assert len(errors) == 1
-    assert errors[0].startswith("srlib: VGG19 weights not packed: cannot download the VGG19 ImageNet weights through Keras")
+    assert errors[0].startswith(
+        f"srlib: VGG19 weights not packed: cannot download the VGG19 ImageNet weights from {VGG19_NOTOP_URL}"
+    )
     assert "offline?" in errors[0] and str(folder / "keras" / "models") in errors[0]
     assert vgg19_weights_cached(folder / "keras") is None
     assert (folder / "photos" / STAMP_NAME).is_file()
     assert "export KERAS_HOME" not in (folder / README_NAME).read_text()
+    assert _hidden_leftovers(folder) == [] and sorted(p.name for p in (folder / "keras" / "models").iterdir()) == []
+
+
+def test_a_damaged_vgg19_copy_is_named_and_left_as_it_was_when_offline(tmp_path, no_network):
+    home = tmp_path / "keras"
+    weights = home / "models" / VGG19_NOTOP_FILE
+    weights.parent.mkdir(parents=True)
+    weights.write_bytes(b"\x89HDF\r\n" + bytes(2048))  # an interrupted or foreign copy: not Keras' md5
+    with pytest.raises(SRLibError) as info:
+        fetch_vgg19_weights(home, progress=False)
+    message = str(info.value)
+    assert "\n" not in message and "does not match Keras' md5" in message and "offline?" in message
+    assert weights.read_bytes() == b"\x89HDF\r\n" + bytes(2048) and os.listdir(weights.parent) == [VGG19_NOTOP_FILE]
+
+
+def test_the_weights_url_and_md5_are_the_ones_keras_loads():
+    source = inspect.getsource(keras_vgg19)
+    assert keras_vgg19.WEIGHTS_PATH_NO_TOP == VGG19_NOTOP_URL
+    assert f'file_hash="{VGG19_NOTOP_MD5}"' in source and VGG19_NOTOP_FILE in source
 
 
 def test_weights_placed_in_the_pack_by_hand_are_detected(tmp_path, monkeypatch):
-    from srlib.cli.doctor import vgg19
-
     home = tmp_path / "classroom" / "keras"
     assert vgg19_weights_cached(home) is None
     weights = home / "models" / VGG19_NOTOP_FILE

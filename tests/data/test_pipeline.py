@@ -11,8 +11,6 @@ from srlib.image.color import rgb2y
 from srlib.image.crop import modcrop
 from srlib.image.resize import imresize
 
-tf = pytest.importorskip("tensorflow")
-
 
 def _hr_images() -> list[np.ndarray]:
     rng = np.random.default_rng(3)
@@ -76,8 +74,8 @@ def test_y_channel_is_matlab_luma_and_gray_images_keep_their_channel():
     hr_list = [modcrop(hr, scale) for hr in _hr_images()]
     rgb = training_dataset(_hr_images(), scale=scale, patch_size=size, batch_size=16, channels="rgb", augment=False)
     y = training_dataset(_hr_images(), scale=scale, patch_size=size, batch_size=16, channels="y", augment=False)
-    (rgb_in, rgb_target), = _batches(rgb, 1)
-    (y_in, y_target), = _batches(y, 1)
+    ((rgb_in, rgb_target),) = _batches(rgb, 1)
+    ((y_in, y_target),) = _batches(y, 1)
     assert y_in.shape == (16, 4, 4, 1) and y_target.shape == (16, 8, 8, 1)
     for k in range(16):
         index, _, _ = _locate(hr_list, np.round(rgb_target[k] * 255).astype(np.uint8))
@@ -94,9 +92,9 @@ def test_shapes_dtypes_and_range(input_mode, input_size, channels, depth):
                                channels=channels)  # fmt: skip
     assert dataset.element_spec[0].shape.as_list() == [5, input_size, input_size, depth]
     assert dataset.element_spec[1].shape.as_list() == [5, 32, 32, depth]
-    (inputs, targets), = _batches(dataset, 1)
+    ((inputs, targets),) = _batches(dataset, 1)
     assert inputs.dtype == targets.dtype == np.float32
-    assert 0.0 <= inputs.min() and inputs.max() <= 1.0 and 0.0 <= targets.min() and targets.max() <= 1.0
+    assert inputs.min() >= 0.0 and inputs.max() <= 1.0 and targets.min() >= 0.0 and targets.max() <= 1.0
 
 
 def test_batches_depend_only_on_seed_and_step():
@@ -117,8 +115,8 @@ def test_batches_depend_only_on_seed_and_step():
 
 def test_augmentation_only_flips_and_rotates_input_and_target_together():
     options = dict(scale=3, patch_size=12, batch_size=32, channels="rgb", seed=2)
-    (plain_in, plain_target), = _batches(training_dataset(_hr_images(), augment=False, **options), 1)
-    (aug_in, aug_target), = _batches(training_dataset(_hr_images(), augment=True, **options), 1)
+    ((plain_in, plain_target),) = _batches(training_dataset(_hr_images(), augment=False, **options), 1)
+    ((aug_in, aug_target),) = _batches(training_dataset(_hr_images(), augment=True, **options), 1)
 
     def dihedral(patch, code):
         if code & 1:

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from srlib.image.io import list_images, read_image
-from srlib.eval.protocol import bicubic_upscaler, evaluate_model
 from srlib.cli.main import main
+from srlib.eval.protocol import bicubic_upscaler, evaluate_model
+from srlib.image.io import list_images, read_image
 
 PUBLISHED = {  # (dataset, scale): (PSNR, SSIM) from ../shared/reference/published_results.md
     ("Set5", 2): (33.66, 0.9299),
@@ -32,7 +32,9 @@ def test_bicubic_reproduces_published_table(shared_datasets, dataset, scale):
 
 
 def test_cli_json_last_line(shared_datasets, capsys):
-    assert main(["evaluate", "--model", "bicubic", "--data", str(shared_datasets / "Set5"), "--scale", "4", "--json"]) == 0
+    assert (
+        main(["evaluate", "--model", "bicubic", "--data", str(shared_datasets / "Set5"), "--scale", "4", "--json"]) == 0
+    )
     lines = capsys.readouterr().out.strip().splitlines()
     result = json.loads(lines[-1])
     assert set(result) == {"psnr", "ssim", "images"}

@@ -14,7 +14,7 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from srlib.image.resize import imresize, imresize_tf, output_size, resize_weights
+from srlib.image.resize import imresize, output_size, resize_weights
 
 
 def keys_cubic(x: float) -> float:
@@ -58,6 +58,7 @@ def matlab_resize_2d(image: np.ndarray, scale: float) -> np.ndarray:
 
 
 # --- worked by hand -------------------------------------------------------------------------
+
 
 def test_upscale_by_two_first_pixels_by_hand():
     # x = 1: u = 0.75, taps at -2..3 with distances 2.75, 1.75, 0.75, -0.25, -1.25, -2.25:
@@ -103,6 +104,7 @@ def test_output_size_is_ceil_of_in_times_scale():
 
 # --- against the loop transliteration, odd sizes, every scale ----------------------------------
 
+
 @pytest.mark.parametrize("scale", [1 / 4, 1 / 3, 1 / 2, 2 / 3, 3 / 4, 1.0, 1.5, 2.0, 3.0, 4.0])
 @pytest.mark.parametrize("shape", [(7, 5), (13, 11), (9, 16)])
 def test_matches_matlab_algorithm_float(scale, shape):
@@ -125,12 +127,12 @@ def test_uint8_is_rounded_per_dimension_like_imresizemex():
     out = imresize(image, 1 / 3)
     assert out.dtype == np.uint8
     # MATLAB rounds (halves up) and saturates after the first dimension, then resizes the second.
-    rows = np.clip(np.floor(np.array(
-        [matlab_resize_1d(list(image[:, c].astype(float)), 1 / 3, 4) for c in range(9)]
-    ).T + 0.5), 0, 255)
-    expected = np.clip(np.floor(np.array(
-        [matlab_resize_1d(list(rows[r]), 1 / 3, 3) for r in range(4)]
-    ) + 0.5), 0, 255)
+    rows = np.clip(
+        np.floor(np.array([matlab_resize_1d(list(image[:, c].astype(float)), 1 / 3, 4) for c in range(9)]).T + 0.5),
+        0,
+        255,
+    )
+    expected = np.clip(np.floor(np.array([matlab_resize_1d(list(rows[r]), 1 / 3, 3) for r in range(4)]) + 0.5), 0, 255)
     np.testing.assert_array_equal(out, expected.astype(np.uint8))
     # And within one grey level of the float computation.
     diff = np.abs(out.astype(float) - np.clip(imresize(image.astype(float), 1 / 3), 0, 255))
@@ -154,17 +156,3 @@ def test_size_argument_and_errors():
         imresize(np.zeros((4,)), 2)
     with pytest.raises(TypeError):
         imresize(np.zeros((4, 4), dtype=np.int16), 2)
-
-
-# --- the TensorFlow twin ------------------------------------------------------------------------
-
-@pytest.mark.parametrize("scale", [1 / 4, 1 / 3, 1 / 2, 2, 3, 4])
-def test_tensorflow_twin_matches_numpy(scale):
-    rng = np.random.default_rng(3)
-    image = rng.integers(0, 256, (13, 10, 3), dtype=np.uint8)
-    expected = imresize(image, scale)
-    got = imresize_tf(image, scale).numpy()
-    assert got.dtype == np.uint8 and got.shape == expected.shape
-    np.testing.assert_array_equal(got, expected)
-    as_float = image.astype(np.float32) / 255
-    np.testing.assert_allclose(imresize_tf(as_float, scale).numpy(), imresize(as_float, scale), atol=1e-6)

@@ -1,4 +1,4 @@
-"""Large-image inference: tiling, colour handling, self-ensemble, file I/O and memory (chapter 03)."""
+"""The one upscaler: tiling and its size rule, colour handling, self-ensemble, file I/O and memory (chapter 03)."""
 
 from __future__ import annotations
 
@@ -14,20 +14,18 @@ import pytest
 
 import srlib
 from srlib.errors import SRLibError
+from srlib.image.color import rgb2ycbcr
 from srlib.image.resize import imresize
+from srlib.infer.files import upscale_file
+from srlib.infer.planes import bicubic_upscale
+from srlib.infer.receptive_field import receptive_radius, widest_activation
+from srlib.infer.self_ensemble import dihedral_transforms, self_ensemble
+from srlib.infer.tiling import MAX_TILE, tile_boxes, tile_side
+from srlib.infer.upscaler import upscale, upscaler_for
 from srlib.models.espcn import ESPCN
 from srlib.models.fsrcnn import FSRCNN
 from srlib.models.srcnn import SRCNN
 from srlib.models.srresnet import SRResNet
-from srlib.infer.upscaler import (
-    bicubic_upscale,
-    estimate_memory,
-    receptive_radius,
-    tile_grid,
-    upscale,
-    upscale_file,
-)
-from srlib.infer.self_ensemble import dihedral_transforms, self_ensemble
 
 
 def _photo(height: int, width: int, channels: int = 3, seed: int = 0) -> np.ndarray:
@@ -89,9 +87,9 @@ def test_sparse_bicubic_equals_imresize(shape, scale):
     np.testing.assert_allclose(bicubic_upscale(planes, scale), imresize(planes, scale), rtol=0, atol=1e-9)
 
 
-def test_tile_grid_covers_each_pixel_once():
+def test_tile_boxes_cover_each_pixel_once():
     for length, tile in [(100, 32), (33, 16), (5, 128), (64, 64)]:
-        grid = tile_grid(length, tile, overlap=4)
+        grid = tile_boxes(length, tile, overlap=4)
         covered = np.zeros(length, int)
         for start, stop, read_start, read_stop in grid:
             covered[start:stop] += 1
@@ -102,13 +100,62 @@ def test_tile_grid_covers_each_pixel_once():
         assert max(sizes) - min(sizes) <= 1
 
 
-def test_y_model_matches_the_evaluation_upscaler():
-    """Y through the network, CbCr by MATLAB bicubic: the same as srlib.models.upscaler_for."""
-    from srlib.models.zoo import upscaler_for
+def test_widest_activation_counts_floats_per_lr_pixel():
+    assert widest_activation(FSRCNN(3)) == 56  # d = 56 maps on the LR grid; the deconvolution's 1 x 9 is fewer
+    assert widest_activation(SRCNN(), scale=3) == 64 * 9  # 64 maps on the HR grid
+    assert widest_activation(SRResNet(4)) == 256 * 4  # 256 maps at x2 before the second shuffle
 
-    model = _seeded(lambda: ESPCN(2))
-    image = _photo(20, 24)
-    assert _diff(upscale(image, model, 2, tile=8), upscaler_for(model, 2)(image)) <= 1
+
+def test_tile_rule_keeps_the_widest_output_in_budget_and_test_images_untiled():
+    assert tile_side(widest_activation(SRResNet(4)), overlap=40) == 176  # (176 + 80)^2 * 1024 * 4 B * 4 = 1 GiB
+    assert tile_side(widest_activation(FSRCNN(3)), overlap=8) == MAX_TILE
+    up = upscaler_for(_seeded(lambda: ESPCN(2)), 2)
+    assert up.tile == MAX_TILE and up.overlap == 4
+    image = _photo(24, MAX_TILE + 40)  # wider than one tile: two tiles, no seam
+    assert _diff(up(image), upscale(image, up.model, 2, tile=0)) <= 1
+
+
+def test_upscaler_runs_the_network_on_y_and_bicubic_on_chroma():
+    scale = 3
+    model = FSRCNN(scale, d=8, s=4, m=1)
+    deconvolution = model.get_layer("deconvolution")
+    # Mid-grey output with visible texture, so few pixels clip when converted to RGB.
+    deconvolution.set_weights([np.random.default_rng(3).normal(0, 0.01, deconvolution.kernel.shape), np.array([0.45])])
+    rng = np.random.default_rng(2)
+    # Textured but unsaturated colours, so converting the SR back to RGB rarely clips.
+    lr = (90 + 80 * rng.random((10, 12, 1)) + 20 * rng.random((10, 12, 3))).astype(np.uint8)
+    sr = upscaler_for(model, scale)(lr)
+    assert sr.shape == (30, 36, 3) and sr.dtype == np.uint8
+
+    ycbcr = rgb2ycbcr(lr)
+    expected_y = np.asarray(model(ycbcr[None, ..., :1].astype(np.float32) / 255.0))[0, ..., 0] * 255.0
+    expected_cbcr = imresize(ycbcr[..., 1:], scale)
+    got = rgb2ycbcr(sr)
+    inside = (sr.min(axis=-1) > 0) & (sr.max(axis=-1) < 255)  # away from RGB clipping
+    assert inside.mean() > 0.9
+    # uint8 rounding of R, G, B moves Y, Cb, Cr by at most ~1 level.
+    assert np.abs(got[..., 0] - expected_y)[inside].max() < 1.5
+    assert np.abs(got[..., 1:] - expected_cbcr)[inside].max() < 2.0
+
+
+def test_upscaler_handles_grayscale_and_checks_scale():
+    model = SRCNN.preset("9-1-5", n1=8, n2=4)
+    up = upscaler_for(model, 2)
+    gray = np.full((8, 9), 100, np.uint8)
+    assert up(gray).shape == (16, 18)
+    assert up(gray[..., None]).shape == (16, 18, 1)
+    with pytest.raises(SRLibError, match="x3"):
+        upscaler_for(FSRCNN(3, d=8, s=4, m=1), 2)
+    with pytest.raises(SRLibError, match="uint8"):
+        up(gray.astype(np.float32))
+
+
+def test_a_model_without_a_declared_scale_is_checked_on_its_output():
+    inputs = keras.Input((None, None, 1))
+    plain = keras.Model(inputs, keras.layers.UpSampling2D(3)(keras.layers.Conv2D(1, 3, padding="same")(inputs)))
+    assert upscale(_photo(6, 7), plain, 3).shape == (18, 21, 3)
+    with pytest.raises(SRLibError, match="not x2"):
+        upscale(_photo(6, 7), plain, 2)
 
 
 def test_grayscale_input():
@@ -116,7 +163,9 @@ def test_grayscale_input():
     y_model = _seeded(lambda: ESPCN(2))
     sr = upscale(image, y_model, 2, tile=0)
     assert sr.shape == (36, 42) and sr.dtype == np.uint8
-    expected = np.clip(np.floor(y_model(image[None, ..., None] / np.float32(255)).numpy()[0, ..., 0] * 255 + 0.5), 0, 255)
+    expected = np.clip(
+        np.floor(y_model(image[None, ..., None] / np.float32(255)).numpy()[0, ..., 0] * 255 + 0.5), 0, 255
+    )
     assert _diff(sr, expected) <= 1
     rgb_model = _seeded(lambda: ESPCN(2, channels=3, filters=(8, 8)))
     sr = upscale(image, rgb_model, 2, tile=8)
@@ -237,18 +286,6 @@ def test_bad_image_errors():
         upscale(np.zeros((4, 4, 5), np.uint8), model, 2)
 
 
-def test_auto_tiling_over_budget_prints_one_line(capsys):
-    model = _seeded(lambda: SRResNet(2, num_blocks=1, filters=8))
-    image = _photo(48, 40)
-    whole = upscale(image, model, 2, tile=0)
-    assert capsys.readouterr().out == ""
-    budget = estimate_memory(model, 30, 30, 2)
-    tiled = upscale(image, model, 2, tile=0, memory_budget=budget)
-    lines = capsys.readouterr().out.splitlines()
-    assert len(lines) == 1 and "40x48 at x2 untiled would need" in lines[0] and "px tiles instead" in lines[0]
-    assert _diff(tiled, whole) <= 1
-
-
 def test_model_from_a_keras_file(tmp_path):
     model = _seeded(lambda: ESPCN(2))
     model.save(tmp_path / "espcn_x2.keras")
@@ -259,8 +296,11 @@ def test_model_from_a_keras_file(tmp_path):
         upscale(image, "no-such-model", 2)
 
 
-def test_srlib_upscale_is_exported():
-    assert srlib.upscale is upscale
+def test_the_learner_namespace_upscales():
+    model = _seeded(lambda: ESPCN(2))
+    image = _photo(9, 11)
+    np.testing.assert_array_equal(srlib.upscale(image, model, 2), upscaler_for(model, 2, tile=0)(image))
+    np.testing.assert_array_equal(srlib.infer.upscaler_for(model, 2)(image), upscale(image, model, 2, tile=0))
 
 
 def test_upscale_file_rgba_and_16_bit(tmp_path):
@@ -273,7 +313,7 @@ def test_upscale_file_rgba_and_16_bit(tmp_path):
     with Image.open(out) as written:
         assert written.mode == "RGBA" and written.size == (24, 20)
         np.testing.assert_array_equal(np.asarray(written), upscale(rgba, model, 2, tile=0))
-    gray16 = (_photo(9, 7, channels=1)[..., 0].astype(np.uint16) * 257)
+    gray16 = _photo(9, 7, channels=1)[..., 0].astype(np.uint16) * 257
     Image.fromarray(gray16).save(tmp_path / "gray16.png")
     out = upscale_file(tmp_path / "gray16.png", tmp_path / "gray.png", model, 2)
     with Image.open(out) as written:
@@ -310,15 +350,16 @@ _MEASURE = textwrap.dedent(
     import json, resource, sys, time
     import keras, numpy as np
     from srlib.models.srresnet import SRResNet
-    from srlib.infer.upscaler import upscale
-    size, scale, tile, budget, blocks = (int(a) for a in sys.argv[1:6])
+    from srlib.infer.upscaler import upscaler_for
+    size, scale, blocks = (int(a) for a in sys.argv[1:4])
+    tile = None if sys.argv[4] == "rule" else int(sys.argv[4])
     keras.utils.set_random_seed(0)
-    model = SRResNet(scale, num_blocks=blocks)
+    up = upscaler_for(SRResNet(scale, num_blocks=blocks), scale, tile=tile)
     image = np.random.default_rng(0).integers(0, 256, (size, size, 3), dtype=np.uint8)
-    upscale(image[:8, :8], model, scale)  # TensorFlow's own start-up memory, before the measurement
+    up(image[:8, :8])  # TensorFlow's own start-up memory and the tracing, before the measurement
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux reports KiB
     start = time.perf_counter()
-    sr = upscale(image, model, scale, tile=tile, memory_budget=budget or None)
+    sr = up(image)
     seconds = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     print(json.dumps({"shape": list(sr.shape), "seconds": seconds, "rss_before_bytes": before, "max_rss_bytes": peak}))
@@ -326,11 +367,11 @@ _MEASURE = textwrap.dedent(
 )
 
 
-def measure_upscale_memory(size: int, scale: int, tile: int, budget: int = 0, num_blocks: int = 16) -> dict:
-    """Max resident memory of a fresh process upscaling a ``size x size`` RGB image with SRResNet."""
+def measure_upscale_memory(size: int, scale: int, tile: int | None, num_blocks: int = 16) -> dict:
+    """Max resident memory of a fresh process upscaling a ``size x size`` RGB image with SRResNet (tile None: the rule)."""
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
     done = subprocess.run(
-        [sys.executable, "-c", _MEASURE, str(size), str(scale), str(tile), str(budget), str(num_blocks)],
+        [sys.executable, "-c", _MEASURE, str(size), str(scale), str(num_blocks), "rule" if tile is None else str(tile)],
         capture_output=True,
         text=True,
         env=env,
@@ -339,22 +380,22 @@ def measure_upscale_memory(size: int, scale: int, tile: int, budget: int = 0, nu
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def test_memory_stays_bounded_when_tiling_is_forced():
-    """160x160 at x4 asked untiled with a 64 MB budget: auto-tiled, and the process stays near it.
+@pytest.mark.slow
+def test_memory_stays_bounded_by_small_tiles():
+    """160x160 at x4 in 40-pixel tiles: the widest output of a padded tile is (40 + 2 * 12)^2 * 1024 floats = 16 MiB.
 
-    Untiled, this pass grows the resident memory by ~0.4 GB (measured); tiled, by ~55 MB.
+    Untiled, this pass grows the resident memory by ~0.4 GB (measured); in these tiles, by well under 128 MiB.
     """
-    budget = 64 * 2**20
-    result = measure_upscale_memory(160, 4, tile=0, budget=budget, num_blocks=2)
+    result = measure_upscale_memory(160, 4, tile=40, num_blocks=2)
     assert result["shape"] == [640, 640, 3]
     growth = result["max_rss_bytes"] - result["rss_before_bytes"]
-    assert growth < 2 * budget, result
+    assert growth < 128 * 2**20, result
 
 
 @pytest.mark.slow
 def test_memory_1024_at_x4_within_3_gb():
-    """The chapter's promise: a 1024x1024 photo at x4 (4096x4096) with SRResNet on a CPU in <= 3 GB."""
-    result = measure_upscale_memory(1024, 4, tile=0)
+    """The chapter's promise: a 1024x1024 photo at x4 (4096x4096) with SRResNet on a CPU in <= 3 GB (the tile rule)."""
+    result = measure_upscale_memory(1024, 4, tile=None)
     print(f"1024x1024 x4 SRResNet: {result['seconds']:.0f} s, max RSS {result['max_rss_bytes'] / 2**30:.2f} GiB")
     assert result["shape"] == [4096, 4096, 3]
     assert result["max_rss_bytes"] <= 3 * 2**30, result

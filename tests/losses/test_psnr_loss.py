@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from srlib.errors import SRLibError
-
-tf = pytest.importorskip("tensorflow")
-
-from srlib.losses.pixel import BorderCroppedLoss, pixel_loss  # noqa: E402
+from srlib.losses.pixel import pixel_loss  # noqa: E402
 from srlib.losses.psnr import PSNR_LOSS_FLOOR, patch_psnr_loss  # noqa: E402
 
 
@@ -43,17 +41,6 @@ def test_gradients_are_weighted_by_the_inverse_of_each_patchs_error():
     expected_ratio = (0.2 / (mse[1] + PSNR_LOSS_FLOOR)) / (0.02 / (mse[0] + PSNR_LOSS_FLOOR))
     assert pull[1] / pull[0] == pytest.approx(expected_ratio, rel=1e-4)
     assert pull[1] / pull[0] < 0.5  # the well-fitted patch is no longer drowned out
-
-
-def test_the_border_cropped_loss_composes_with_it_and_round_trips():
-    rng = np.random.default_rng(1)
-    target, prediction = rng.random((2, 10, 10, 1), dtype=np.float32), rng.random((2, 10, 10, 1), dtype=np.float32)
-    inner = (slice(None), slice(2, -2), slice(2, -2))
-    loss = BorderCroppedLoss(2, "srlib>patch_psnr_loss")
-    expected = np.mean(10 * np.log10(np.mean((prediction[inner] - target[inner]) ** 2, axis=(1, 2, 3)) + PSNR_LOSS_FLOOR))
-    np.testing.assert_allclose(float(loss(target, prediction)), expected, rtol=1e-5)
-    again = BorderCroppedLoss.from_config(loss.get_config())
-    np.testing.assert_allclose(float(again(target, prediction)), expected, rtol=1e-5)
 
 
 def test_an_unknown_srlib_loss_name_is_a_one_line_error():

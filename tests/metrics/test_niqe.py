@@ -182,6 +182,7 @@ def test_our_model_ranks_degradations_as_the_official_one(name, shared_datasets,
     assert list(np.argsort(ours)) == list(np.argsort(theirs)) == [0, 2, 1]
 
 
+@pytest.mark.slow
 def test_fit_script_reproduces_the_shipped_model(shared_datasets, tmp_path):
     spec = importlib.util.spec_from_file_location("fit_niqe_pristine", REPO / "scripts" / "fit_niqe_pristine.py")
     script = importlib.util.module_from_spec(spec)

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import io
-
+import keras
 import numpy as np
 import pytest
-
-keras = pytest.importorskip("keras")
 
 from srlib.errors import SRLibError  # noqa: E402
 from srlib.models import ESPCN, FSRCNN, SRCNN, build_model, load_model  # noqa: E402
@@ -54,7 +51,9 @@ def test_replicate_equals_the_zero_padded_model_on_an_edge_padded_image(make):
     out = keras.ops.convert_to_numpy(replicate(image))
     assert out.shape == (1, 13 * scale, 17 * scale, 1)
     padded = np.pad(image, ((0, 0), (margin, margin), (margin, margin), (0, 0)), mode="edge")
-    reference = keras.ops.convert_to_numpy(zeros(padded))[:, margin * scale : -margin * scale, margin * scale : -margin * scale]
+    reference = keras.ops.convert_to_numpy(zeros(padded))[
+        :, margin * scale : -margin * scale, margin * scale : -margin * scale
+    ]
     np.testing.assert_allclose(out, reference, atol=1e-5)
     # Away from the border the two paddings agree; at the border they do not.
     plain = keras.ops.convert_to_numpy(zeros(image))
@@ -72,11 +71,16 @@ def test_replicate_models_take_tiny_inputs_and_round_trip(make, tmp_path):
     loaded = load_model(tmp_path / "m.keras")
     assert loaded.padding == "replicate"
     image = _random((1, 9, 11, 1), seed=3)
-    np.testing.assert_allclose(keras.ops.convert_to_numpy(loaded(image)), keras.ops.convert_to_numpy(model(image)), atol=1e-6)
+    np.testing.assert_allclose(
+        keras.ops.convert_to_numpy(loaded(image)), keras.ops.convert_to_numpy(model(image)), atol=1e-6
+    )
 
 
 def test_unknown_padding_is_a_one_line_error():
-    for build in (lambda: ESPCN(3, padding="mirror"), lambda: build_model("fsrcnn", 3, padding="mirror"),
-                  lambda: build_model("srcnn", 3, padding="mirror")):
+    for build in (
+        lambda: ESPCN(3, padding="mirror"),
+        lambda: build_model("fsrcnn", 3, padding="mirror"),
+        lambda: build_model("srcnn", 3, padding="mirror"),
+    ):
         with pytest.raises(SRLibError, match="padding='mirror' is not known — use one of zeros, replicate"):
             build()

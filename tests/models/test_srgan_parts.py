@@ -1,4 +1,4 @@
-"""SRGAN's parts: the discriminator (fig. 4) for any patch size, VGG content losses, adversarial losses."""
+"""SRGAN's parts: the discriminator (fig. 4) for any patch size, content and VGG losses, adversarial losses."""
 
 from __future__ import annotations
 
@@ -7,15 +7,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 
-tf = pytest.importorskip("tensorflow")
-import keras
-
+from srlib import losses
 from srlib.errors import SRLibError
 from srlib.models.discriminator import DISCRIMINATOR_FEATURE_LAYERS, SRGANDiscriminator
-from srlib.losses import srgan as losses
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -89,10 +88,11 @@ def test_bad_patch_size_is_one_line():
 # --- content losses --------------------------------------------------------------------------------
 
 
-def test_vgg_preprocess_matches_keras_preprocess_input():
+def test_vgg_preprocess_is_caffes_convention():
+    # 0..255, RGB -> BGR, the ImageNet mean of each BGR channel subtracted (Simonyan & Zisserman's VGG).
     x = _images(2, 8)
-    expected = keras.applications.vgg19.preprocess_input(x * 255.0)
-    np.testing.assert_allclose(losses.vgg_preprocess(x), expected, rtol=1e-5, atol=1e-3)
+    expected = 255.0 * x[..., ::-1] - np.array([103.939, 116.779, 123.68], np.float32)
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(losses.vgg_preprocess(x)), expected, rtol=1e-6, atol=1e-4)
 
 
 @pytest.fixture(scope="module")
@@ -104,7 +104,10 @@ def test_untrained_vgg_says_so_and_is_seeded(capsys):
     first = losses.vgg_features("vgg22", weights=None, seed=0)
     assert "WARNING: VGG19 features (vgg22) are UNTRAINED" in capsys.readouterr().out
     state = np.random.get_state()[1].copy()
-    again, other = losses.vgg_features("vgg22", weights=None, seed=0), losses.vgg_features("vgg22", weights=None, seed=1)
+    again, other = (
+        losses.vgg_features("vgg22", weights=None, seed=0),
+        losses.vgg_features("vgg22", weights=None, seed=1),
+    )
     assert np.array_equal(state, np.random.get_state()[1])  # no global seed reset behind the caller's back
     for a, b, c in zip(first.get_weights(), again.get_weights(), other.get_weights()):
         np.testing.assert_array_equal(a, b)
@@ -126,7 +129,10 @@ def test_vgg_layers_are_the_papers_and_truncated():
 def test_vgg_loss_is_feature_mse_rescaled_by_12_75(untrained_vgg54):
     loss = losses.VGGContentLoss("vgg54", features=untrained_vgg54)
     sr, hr = _images(2, 32, seed=1), _images(2, 32, seed=2)
-    phi = lambda x: untrained_vgg54(keras.applications.vgg19.preprocess_input(x * 255.0)).numpy()
+
+    def phi(x):
+        return untrained_vgg54(keras.applications.vgg19.preprocess_input(x * 255.0)).numpy()
+
     raw = np.mean((phi(sr) - phi(hr)) ** 2)
     value = float(loss(sr, hr))
     np.testing.assert_allclose(value, raw / 12.75**2, rtol=1e-4)
@@ -142,10 +148,11 @@ def test_vgg_loss_gradient_flows_to_sr_only(untrained_vgg54):
     assert grad_hr is None and float(tf.reduce_sum(tf.abs(grad_sr))) > 0
 
 
+@pytest.mark.slow
 def test_offline_without_weights_is_one_line_naming_the_fix_or_an_announced_fallback(tmp_path):
     # A real failed download: an empty Keras cache and a proxy that refuses every connection.
     code = (
-        "from srlib.losses.srgan import vgg_features\n"
+        "from srlib.losses.perceptual import vgg_features\n"
         "from srlib.errors import SRLibError\n"
         "try:\n    vgg_features('vgg54')\nexcept SRLibError as e:\n    print('ERROR:' + str(e))\n"
         "print('SHAPE:', vgg_features('vgg54', allow_untrained=True, seed=0).output.shape)\n"
@@ -160,7 +167,9 @@ def test_offline_without_weights_is_one_line_naming_the_fix_or_an_announced_fall
     assert len(lines) == 1, result.stdout + result.stderr
     message = lines[0]
     assert "srlib pack" in message and "KERAS_HOME" in message
-    assert "vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5" in message and str(tmp_path / "keras" / "models") in message
+    assert (
+        "vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5" in message and str(tmp_path / "keras" / "models") in message
+    )
     # The smoke profile's explicit fallback works offline and says so in one line.
     warnings = [line for line in result.stdout.splitlines() if "UNTRAINED" in line]
     assert len(warnings) == 1 and warnings[0].startswith("WARNING: VGG19 features (vgg54)")
@@ -211,7 +220,9 @@ def test_relativistic_average_losses_follow_esrgan_eq_2():
     # Shifting every logit by the same amount changes nothing in the relativistic form, everything in the standard one.
     shifted = float(losses.discriminator_loss(REAL + 3, FAKE + 3, relativistic=True))
     np.testing.assert_allclose(shifted, d_expected, rtol=1e-5)
-    assert abs(float(losses.discriminator_loss(REAL + 3, FAKE + 3)) - float(losses.discriminator_loss(REAL, FAKE))) > 0.1
+    assert (
+        abs(float(losses.discriminator_loss(REAL + 3, FAKE + 3)) - float(losses.discriminator_loss(REAL, FAKE))) > 0.1
+    )
     with pytest.raises(SRLibError, match="real_logits"):
         losses.generator_adversarial_loss(FAKE, relativistic=True)
 

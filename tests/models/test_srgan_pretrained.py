@@ -5,17 +5,15 @@ from __future__ import annotations
 import importlib
 import json
 
+import keras
 import numpy as np
 import pytest
 
-pytest.importorskip("tensorflow")
-import keras
-
+from srlib.cli.main import main
 from srlib.image.io import write_image
 from srlib.models import pretrained
-from srlib.models.zoo import MODEL_NAMES, build_model
 from srlib.models.srresnet import SRResNet
-from srlib.cli.main import main
+from srlib.models.zoo import MODEL_NAMES, build_model
 from tests.support.synthetic import generated_images
 
 

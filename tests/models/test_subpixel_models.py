@@ -89,9 +89,9 @@ def test_srresnet_structure_follows_fig4():
     model = SRResNet(4)
     convs = [layer for layer in model.layers if isinstance(layer, keras.layers.Conv2D)]
     assert [c.kernel_size[0] for c in (convs[0], convs[-1])] == [9, 9]
-    assert sum(name.startswith("block_") and name.endswith("_add") for name in (l.name for l in model.layers)) == 16
-    assert len([l for l in model.layers if isinstance(l, keras.layers.BatchNormalization)]) == 2 * 16 + 1
-    shuffles = [l.scale for l in model.layers if isinstance(l, PixelShuffle)]
+    assert sum(layer.name.startswith("block_") and layer.name.endswith("_add") for layer in model.layers) == 16
+    assert len([layer for layer in model.layers if isinstance(layer, keras.layers.BatchNormalization)]) == 2 * 16 + 1
+    shuffles = [layer.scale for layer in model.layers if isinstance(layer, PixelShuffle)]
     assert shuffles == [2, 2]
     assert model.get_layer("upsample_1_conv").filters == 256
     # 16 blocks x 2 x (3x3x64x64 conv + BN) + head, body, upsampling and tail: about 1.5 M weights.
@@ -109,7 +109,7 @@ def test_srresnet_upsampling_stages():
 
 def test_srresnet_without_batch_norm():
     with_bn, without = SRResNet(2, num_blocks=2), SRResNet(2, num_blocks=2, batch_norm=False)
-    assert not any(isinstance(l, keras.layers.BatchNormalization) for l in without.layers)
+    assert not any(isinstance(layer, keras.layers.BatchNormalization) for layer in without.layers)
     assert without.get_layer("block_1_conv_1").use_bias and not with_bn.get_layer("block_1_conv_1").use_bias
     assert without.count_params() < with_bn.count_params()
 

@@ -63,13 +63,13 @@ def kill_and_resume(
     checkpoint = killed_dir / "checkpoint.npz"
     deadline = time.monotonic() + timeout
     while victim.poll() is None and time.monotonic() < deadline:
-        if checkpoint.exists() and load_state(checkpoint)[2]["step"] > 0:  # written atomically: always readable
+        if checkpoint.exists() and load_state(checkpoint)[1]["step"] > 0:  # written atomically: always readable
             break
         time.sleep(0.02)
     victim.send_signal(signal.SIGKILL)
     victim.communicate()
     assert victim.returncode == -signal.SIGKILL
-    killed_at = load_state(checkpoint)[2]["step"]
+    killed_at = load_state(checkpoint)[1]["step"]
     assert 0 < killed_at < steps and killed_at % checkpoint_every == 0
 
     output, _ = reference.communicate(timeout=timeout)

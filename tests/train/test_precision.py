@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
+import keras  # noqa: E402
 import numpy as np
 import pytest
-
-pytest.importorskip("tensorflow")
-
-import keras  # noqa: E402
 
 from srlib.errors import SRLibError  # noqa: E402
 from srlib.models import build_model  # noqa: E402
@@ -27,16 +24,14 @@ def test_dtype_policy_applies_inside_the_block_and_restores_after():
 
 def test_dtype_policy_restores_after_an_error():
     before = keras.config.dtype_policy().name
-    with pytest.raises(RuntimeError):
-        with dtype_policy("bf16"):
-            raise RuntimeError("inside")
+    with pytest.raises(RuntimeError), dtype_policy("bf16"):
+        raise RuntimeError("inside")
     assert keras.config.dtype_policy().name == before
 
 
 def test_unknown_precision_is_a_clear_error():
-    with pytest.raises(SRLibError, match="float16.*bf16"):
-        with dtype_policy("float16"):
-            pass
+    with pytest.raises(SRLibError, match="float16.*bf16"), dtype_policy("float16"):
+        pass
 
 
 @pytest.mark.parametrize("name,scale", [("espcn", 3), ("fsrcnn", 2), ("srresnet", 4)])

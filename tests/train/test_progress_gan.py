@@ -88,14 +88,14 @@ def test_discriminator_points_fall_back_to_checkpoint_records_and_caller_label_w
     assert progress.discriminator_points() == [(60, 0.9, 0.1)]  # per-log points, finer than checkpoints
 
 
-def test_train_gan_gives_live_progress_its_loss_label_and_log_records(tmp_path):
-    pytest.importorskip("tensorflow")
+@pytest.mark.slow
+def test_train_srgan_gives_live_progress_its_loss_label_and_log_records(tmp_path):
     import keras
 
     from srlib.data.pipeline import training_dataset
     from srlib.models.discriminator import SRGANDiscriminator
     from srlib.models.srresnet import SRResNet
-    from srlib.train.gan import train_gan
+    from srlib.train.srgan import SRGAN, train_srgan
     from tests.support.synthetic import generated_images
 
     def data(start_step=0):
@@ -106,8 +106,8 @@ def test_train_gan_gives_live_progress_its_loss_label_and_log_records(tmp_path):
     generator, discriminator = SRResNet(2, num_blocks=1, filters=8), SRGANDiscriminator(filters=8, dense_units=16)
     stream = io.StringIO()
     progress = LiveProgress(live=False, lines=1, stream=stream)
-    train_gan(generator, discriminator, data, steps=4, run_dir=tmp_path, content="mse", adv_weight=2e-3,
-              checkpoint_every=4, log_every=2, progress=progress)  # fmt: skip
+    gan = SRGAN(generator, discriminator, content="mse", adv_weight=2e-3)
+    train_srgan(gan, data, steps=4, run_dir=tmp_path, checkpoint_every=4, log_every=2, progress=progress)
     assert progress.loss_label == "MSE + 0.002 x adversarial"
     assert [point[0] for point in progress.running_discriminator] == [2, 4]
     assert all(0 < value < 1 for point in progress.running_discriminator for value in point[1:])

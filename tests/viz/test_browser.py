@@ -183,6 +183,7 @@ def check_chapter00(lab, page, console) -> None:
     page.wait_for_function(
         "([h, v]) => Number(h.getAttribute('aria-valuenow')) === v", arg=[handle.element_handle(), split_after]
     )
+
     # Python redraws after every step; wait until the divider is drawn in its new column.
     def redrawn():
         state = swipe_state(view)

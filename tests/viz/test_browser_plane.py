@@ -1,7 +1,7 @@
 """The alpha widget of chapter 05 in a real JupyterLab, driven by headless Chromium (Playwright).
 
 A two-cell notebook (no TensorFlow: four synthetic images stand in for the SR
-results of four interpolated models) builds ``srlib.viz.plane.explore_interpolation``;
+results of four interpolated models) builds ``srlib.viz.explore_interpolation``;
 pressing the right arrow on its alpha slider must swap the SR image, redraw the
 plane and update the caption — through the live comm, with no JavaScript error.
 Same browser and server set-up as tests/test_browser.py (Debian's Chromium, a
@@ -14,6 +14,7 @@ import re
 
 import nbformat
 import pytest
+
 from tests.support.browser_helpers import SWIPE_PIXELS_JS, run_jupyterlab
 from tests.viz.test_browser import (  # noqa: F401
     ARTIFACTS,
@@ -31,7 +32,7 @@ NOTEBOOK = "alpha_widget.ipynb"
 REDRAW_TIMEOUT_S = 30
 SOURCE = """\
 import numpy as np
-from srlib.viz.plane import explore_interpolation
+from srlib.viz import explore_interpolation
 
 base = np.random.default_rng(0).integers(0, 200, (48, 64, 3), dtype=np.uint8)
 images = [base + np.uint8(15 * k) for k in range(4)]  # one picture per alpha, brighter each step
@@ -82,6 +83,7 @@ def test_alpha_slider_swaps_image_and_point(lab, page):  # noqa: F811 (the fixtu
         assert image_after["version"] > image_before["version"]
         page.wait_for_function("el => el.textContent.includes('α = 0.333')", arg=caption.element_handle())
         assert re.search(r"RMSE 10\.20", caption.inner_text())
+
         def plane_redrawn():
             state = plane.evaluate(SWIPE_PIXELS_JS)
             return state if state["columns"] != plane_before["columns"] else None

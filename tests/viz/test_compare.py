@@ -19,7 +19,7 @@ import srlib
 from srlib.errors import SRLibError
 from srlib.metrics import psnr_y, ssim_y
 from srlib.viz import panels
-from srlib.viz.compare import HAS_ANYWIDGET, Comparison, comparison_for_upload, compare
+from srlib.viz.compare import Comparison, ImageView, compare, comparison_for_upload
 from srlib.viz.figures import comparison_figure, figure_png, show_images
 
 H, W = 48, 64
@@ -99,18 +99,7 @@ def test_float_and_gray_inputs_are_normalised(trio):
     assert widget.scores["SR"][0] == float("inf")
 
 
-def test_fallback_without_anywidget_uses_plain_image_widgets(trio):
-    widget = Comparison(trio, "HR", scale=2, use_anywidget=False)
-    assert type(widget.swipe_view).__name__ == "Image"
-    before = widget.swipe_view.value
-    widget.swipe_slider.value = 5
-    assert widget.swipe_view.value != before
-
-
-@pytest.mark.skipif(not HAS_ANYWIDGET, reason="anywidget not installed")
 def test_front_end_module_ships_with_the_package():
-    from srlib.viz.compare import ImageView
-
     view = ImageView()
     assert "export default" in view._esm and "model.save_changes" in view._esm
     assert ".srlib-zoom-crop" in view._css
@@ -137,8 +126,7 @@ def test_moving_the_swipe_slider_changes_the_rendered_image(trio):
 def test_small_pictures_are_enlarged_and_the_slider_spans_them(trio):
     widget = compare(trio)
     assert widget.display_scale == 384 // W
-    if HAS_ANYWIDGET:
-        assert widget.swipe_view.display_scale == 384 // W
+    assert widget.swipe_view.display_scale == 384 // W
     # The slider's track (its width less the padding on both sides) lies over the picture.
     assert widget.swipe_slider.layout.width == f"{W * (384 // W) + 12}px"
     assert compare({"HR": np.zeros((20, 400, 3), np.uint8)}).display_scale == 1
@@ -188,9 +176,8 @@ def test_click_and_sliders_move_the_zoom_box(trio):
     assert np.array_equal(_decode(widget.render_crops()["HR"])[::16, ::16], trio["HR"][34:46, 0:12])
     widget.zoom_at(47, 63)  # near the corner the box slides inwards
     assert widget.box == (36, 52, 12)
-    if HAS_ANYWIDGET:
-        widget.swipe_view.click = [10, 30, 1]  # as the front end reports a click
-        assert widget.box == (4, 24, 12)
+    widget.swipe_view.click = [10, 30, 1]  # as the front end reports a click
+    assert widget.box == (4, 24, 12)
     widget.zoom_size.value = 20
     assert widget.box[2] == 20
 
@@ -269,10 +256,10 @@ def test_static_figure_has_a_panel_and_a_crop_per_image(trio):
 
 def test_show_images_accepts_different_sizes(trio):
     lr = srlib.imresize(trio["HR"], 1 / 2)
-    figure = show_images({"LR": lr, "HR": trio["HR"]}, same_scale=True)
+    figure = show_images({"LR": lr, "HR": trio["HR"]})
     axes = figure.get_axes()
     assert [ax.get_title() for ax in axes] == ["LR (24x32)", "HR (48x64)"]
-    assert axes[0].get_xlim() == axes[1].get_xlim()
+    assert [ax.get_images()[0].get_array().shape for ax in axes] == [(24, 32, 3), (48, 64, 3)]
 
 
 # --- upload ----------------------------------------------------------------------------

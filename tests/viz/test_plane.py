@@ -14,20 +14,12 @@ import pytest
 from PIL import Image
 
 from srlib.errors import SRLibError
+from srlib.eval.pirm import plane_scores
+from srlib.eval.protocol import bicubic_upscaler, make_lr
 from srlib.image import imresize, modcrop, shave
 from srlib.metrics import niqe, rmse_y
-from srlib.eval.protocol import bicubic_upscaler, make_lr
-from srlib.eval.pirm import plane_scores
-from srlib.viz.plane import (
-    PIRM_REGIONS,
-    InterpolationExplorer,
-    PlanePoint,
-    as_points,
-    explore_interpolation,
-    pirm_region,
-    plane_figure,
-    tradeoff_sketch,
-)
+from srlib.viz.alpha_widget import InterpolationExplorer, explore_interpolation
+from srlib.viz.plane import PIRM_REGIONS, PlanePoint, as_points, pirm_region, plane_figure, tradeoff_sketch
 
 POINTS = {"bicubic": (12.9, 6.8), "SRResNet": (9.7, 5.9), "SRGAN": (12.2, 3.4)}
 
@@ -67,8 +59,12 @@ def test_figure_draws_the_three_pirm_bounds_and_bands():
 
 
 def test_points_sit_at_their_coordinates_with_labels():
-    figure = plane_figure(POINTS, curve=[(9.7, 5.9), (10.5, 4.6), (12.2, 3.4)],
-                          curve_annotations=["α=0", "α=0.5", "α=1"], highlight=(10.5, 4.6))
+    figure = plane_figure(
+        POINTS,
+        curve=[(9.7, 5.9), (10.5, 4.6), (12.2, 3.4)],
+        curve_annotations=["α=0", "α=0.5", "α=1"],
+        highlight=(10.5, 4.6),
+    )
     for label, (rmse, niqe_value) in POINTS.items():
         offsets = _artist(figure, f"point:{label}").get_offsets()
         np.testing.assert_allclose(offsets, [[rmse, niqe_value]])
@@ -114,10 +110,9 @@ def alpha_images():
     return [base, np.clip(base.astype(int) + 60, 0, 255).astype(np.uint8), 255 - base]
 
 
-@pytest.mark.parametrize("use_anywidget", [True, False])
-def test_slider_changes_the_shown_image_and_point(alpha_images, use_anywidget):
-    widget = explore_interpolation(ALPHAS, alpha_images, CURVE, references=POINTS) if use_anywidget else \
-        InterpolationExplorer(ALPHAS, alpha_images, CURVE, references=POINTS, use_anywidget=False)
+def test_slider_changes_the_shown_image_and_point(alpha_images):
+    widget = explore_interpolation(ALPHAS, alpha_images, CURVE, references=POINTS)
+    assert isinstance(widget, InterpolationExplorer)
     assert widget.alpha == 0.0 and widget.current_point == CURVE[0]
     np.testing.assert_array_equal(_decode(widget.image_view.value), alpha_images[0])
     first_plane = widget.plane_view.value

@@ -17,4 +17,15 @@ from srlib.course.exercises.core import (
     solution,
 )
 
-__all__ = ["Exercise", "Feedback", "Mistake", "check", "closest_mistake", "describe_call", "exercise_ids", "get", "register", "solution"]
+__all__ = [
+    "Exercise",
+    "Feedback",
+    "Mistake",
+    "check",
+    "closest_mistake",
+    "describe_call",
+    "exercise_ids",
+    "get",
+    "register",
+    "solution",
+]

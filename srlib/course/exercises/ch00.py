@@ -9,27 +9,29 @@ the 0..1 range, subsampling or a non-MATLAB resizer.
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any
 
 import numpy as np
+from PIL import Image
 
+from srlib.course.exercises.core import (
+    Exercise,
+    Feedback,
+    Mistake,
+    checker_images,
+    closest_mistake,
+    describe_call,
+    not_a_function,
+    register,
+    returned_none,
+)
 from srlib.image.color import rgb2y
 from srlib.image.crop import modcrop, shave
 from srlib.image.resize import imresize
 from srlib.metrics.psnr import psnr, psnr_y
 from srlib.metrics.ssim import ssim_y
-from srlib.course.exercises.core import (
-    Exercise,
-    Feedback,
-    Mistake,
-    closest_mistake,
-    describe_call,
-    not_a_function,
-    register,
-)
 
-__all__ = ["make_lr", "paper_psnr", "bicubic_scores", "checker_images"]
+__all__ = ["make_lr", "paper_psnr", "bicubic_scores"]
 
 SCALES = (2, 3, 4)
 PSNR_TOLERANCE = 1e-3  # dB: a correct answer does the same arithmetic, so it agrees far closer
@@ -38,6 +40,7 @@ PEAK_DB = 20 * np.log10(255.0)  # what a 0..1 peak on 0..255 data (or the revers
 
 
 # --- reference solutions (solution(id) shows their source) -----------------------------------
+# Each carries its own imports: solution(id) prints it for a teacher to paste into a fresh cell.
 
 
 def make_lr(hr, scale):
@@ -71,44 +74,16 @@ def bicubic_scores(hr, scale):
     return psnr_y(sr, hr, scale), ssim_y(sr, hr, scale)
 
 
-# --- test inputs ------------------------------------------------------------------------------
-
-
-@lru_cache(maxsize=1)
-def _crops() -> tuple[tuple[str, np.ndarray], ...]:
-    from srlib.data.photos import skimage_data_dir
-    from srlib.image.io import read_image
-
-    folder = skimage_data_dir()
-    # Sides that are not multiples of 2, 3 or 4 (101, 107) so a missing modcrop shows.
-    return (
-        ("astronaut crop", read_image(folder / "astronaut.png")[40:141, 180:316]),
-        ("chelsea crop", read_image(folder / "chelsea.png")[60:160, 150:257]),
-    )
-
-
-def checker_images() -> list[tuple[str, np.ndarray]]:
-    """The checkers' HR test images (copies: a learner's function may modify its input)."""
-    return [(name, image.copy()) for name, image in _crops()]
+# --- what wrong answers compute --------------------------------------------------------------
 
 
 def _pil_resize(image: np.ndarray, size_hw: tuple[int, int], method: str) -> np.ndarray:
-    from PIL import Image
-
     resample = {"bicubic": Image.Resampling.BICUBIC, "bilinear": Image.Resampling.BILINEAR}[method]
     return np.asarray(Image.fromarray(image).resize((size_hw[1], size_hw[0]), resample))
 
 
 def _nearest_up(lr: np.ndarray, scale: int) -> np.ndarray:
     return np.repeat(np.repeat(lr, scale, axis=0), scale, axis=1)
-
-
-
-
-def _returned_none(value: Any, call: str) -> Feedback | None:
-    if value is None:
-        return Feedback(False, f"{call} returned None.", "did you forget the `return` line?")
-    return None
 
 
 # --- 00.1 make_lr ---------------------------------------------------------------------------
@@ -118,20 +93,35 @@ def _lr_mistakes(hr: np.ndarray, scale: int) -> list[Mistake]:
     cropped = modcrop(hr, scale)
     h, w = cropped.shape[:2]
     return [
-        Mistake("subsampled", cropped[::scale, ::scale],
-                "keeping every scale-th pixel (hr[::scale, ::scale]) is subsampling: without the low-pass "
-                "filter of bicubic downscaling, fine detail aliases. Use srlib.imresize(hr, 1 / scale)."),
-        Mistake("subsampled, centred", cropped[scale // 2 :: scale, scale // 2 :: scale],
-                "subsampling from the block centres is still subsampling (no antialiasing filter). "
-                "Use srlib.imresize(hr, 1 / scale)."),
-        Mistake("no antialiasing", imresize(cropped, 1 / scale, antialiasing=False),
-                "you turned antialiasing off: MATLAB widens the bicubic kernel by `scale` when shrinking, "
-                "and the papers' LR images are made that way (the default of srlib.imresize)."),
-        Mistake("PIL bicubic", _pil_resize(cropped, (h // scale, w // scale), "bicubic"),
-                "this is Pillow's bicubic: the same kernel and antialiasing as MATLAB, but it treats the "
-                "borders and rounding differently, so the pixels differ. Use srlib.imresize for the papers' LR."),
-        Mistake("PIL bilinear", _pil_resize(cropped, (h // scale, w // scale), "bilinear"),
-                "this is bilinear (PIL); the papers' degradation is MATLAB bicubic: srlib.imresize."),
+        Mistake(
+            "subsampled",
+            cropped[::scale, ::scale],
+            "keeping every scale-th pixel (hr[::scale, ::scale]) is subsampling: without the low-pass "
+            "filter of bicubic downscaling, fine detail aliases. Use srlib.imresize(hr, 1 / scale).",
+        ),
+        Mistake(
+            "subsampled, centred",
+            cropped[scale // 2 :: scale, scale // 2 :: scale],
+            "subsampling from the block centres is still subsampling (no antialiasing filter). "
+            "Use srlib.imresize(hr, 1 / scale).",
+        ),
+        Mistake(
+            "no antialiasing",
+            imresize(cropped, 1 / scale, antialiasing=False),
+            "you turned antialiasing off: MATLAB widens the bicubic kernel by `scale` when shrinking, "
+            "and the papers' LR images are made that way (the default of srlib.imresize).",
+        ),
+        Mistake(
+            "PIL bicubic",
+            _pil_resize(cropped, (h // scale, w // scale), "bicubic"),
+            "this is Pillow's bicubic: the same kernel and antialiasing as MATLAB, but it treats the "
+            "borders and rounding differently, so the pixels differ. Use srlib.imresize for the papers' LR.",
+        ),
+        Mistake(
+            "PIL bilinear",
+            _pil_resize(cropped, (h // scale, w // scale), "bilinear"),
+            "this is bilinear (PIL); the papers' degradation is MATLAB bicubic: srlib.imresize.",
+        ),
     ]
 
 
@@ -140,41 +130,60 @@ def _check_make_lr(answer: Any) -> Feedback:
     if problem:
         return problem
     cases = 0
-    for name, hr in checker_images():
+    for _name, hr in checker_images():
         for scale in SCALES:
             call = describe_call("make_lr", hr=hr, scale=scale)
             expected = make_lr(hr, scale)
             got = answer(hr.copy(), scale)
-            problem = _returned_none(got, call)
+            problem = returned_none(got, call)
             if problem:
                 return problem
             got = np.asarray(got)
             if got.shape != expected.shape:
-                return Feedback(False, f"{call} returned shape {got.shape}; expected {expected.shape}.",
-                                _shape_hint_lr(got.shape, hr, scale))
+                return Feedback(
+                    False,
+                    f"{call} returned shape {got.shape}; expected {expected.shape}.",
+                    _shape_hint_lr(got.shape, hr, scale),
+                )
             if got.dtype != np.uint8:
-                return Feedback(False, f"{call} returned {got.dtype} values in {got.min():.3g}..{got.max():.3g}; "
-                                f"expected uint8 in 0..255.", _dtype_hint_lr(got, expected))
+                return Feedback(
+                    False,
+                    f"{call} returned {got.dtype} values in {got.min():.3g}..{got.max():.3g}; "
+                    f"expected uint8 in 0..255.",
+                    _dtype_hint_lr(got, expected),
+                )
             if np.array_equal(got, expected):
                 cases += 1
                 continue
             mistake = closest_mistake(got, _lr_mistakes(hr, scale), tolerance=0)
             differ = np.abs(got.astype(int) - expected.astype(int))
-            message = (f"{call}: {np.mean(differ > 0):.0%} of the pixels differ from the papers' LR "
-                       f"(by up to {differ.max()} grey levels).")
-            hint = mistake.hint if mistake else (
-                "make it exactly as the papers do: modcrop(hr, scale), then srlib.imresize(hr, 1 / scale) "
-                "on the uint8 image (MATLAB bicubic with antialiasing, rounded to uint8).")
+            message = (
+                f"{call}: {np.mean(differ > 0):.0%} of the pixels differ from the papers' LR "
+                f"(by up to {differ.max()} grey levels)."
+            )
+            hint = (
+                mistake.hint
+                if mistake
+                else (
+                    "make it exactly as the papers do: modcrop(hr, scale), then srlib.imresize(hr, 1 / scale) "
+                    "on the uint8 image (MATLAB bicubic with antialiasing, rounded to uint8)."
+                )
+            )
             return Feedback(False, message, hint)
-    return Feedback(True, f"your LR images equal the papers' (modcrop, then MATLAB bicubic) on all {cases} "
-                    f"test cases (2 images, scales {', '.join(map(str, SCALES))}).")
+    return Feedback(
+        True,
+        f"your LR images equal the papers' (modcrop, then MATLAB bicubic) on all {cases} "
+        f"test cases (2 images, scales {', '.join(map(str, SCALES))}).",
+    )
 
 
 def _shape_hint_lr(shape: tuple, hr: np.ndarray, scale: int) -> str:
     h, w = hr.shape[:2]
     if shape[:2] == (-(-h // scale), -(-w // scale)):
-        return (f"the HR image is {h}x{w}, not a multiple of {scale}: crop it first with modcrop(hr, scale), "
-                "so that upscaling the LR by the scale gives back exactly the HR size.")
+        return (
+            f"the HR image is {h}x{w}, not a multiple of {scale}: crop it first with modcrop(hr, scale), "
+            "so that upscaling the LR by the scale gives back exactly the HR size."
+        )
     if len(shape) >= 2 and (shape[0] > h or shape[1] > w):
         return "your result is larger than the HR image: downscale by 1 / scale, not by scale."
     if len(shape) == 2 and hr.ndim == 3:
@@ -189,10 +198,14 @@ def _dtype_hint_lr(got: np.ndarray, expected: np.ndarray) -> str:
     difference = np.abs(np.clip(values * 255 if zero_one else values, 0, 255) - expected)
     if difference.mean() < 0.5 and difference.max() <= 2:
         if zero_one:
-            return ("your values are on the 0..1 scale. The course (and MATLAB's uint8 pipeline) works on "
-                    "0..255: pass the uint8 image to srlib.imresize and it returns uint8.")
-        return ("the values are right up to rounding, but MATLAB rounds to uint8 after each dimension: "
-                "give srlib.imresize the uint8 image (not a float copy) and it returns uint8.")
+            return (
+                "your values are on the 0..1 scale. The course (and MATLAB's uint8 pipeline) works on "
+                "0..255: pass the uint8 image to srlib.imresize and it returns uint8."
+            )
+        return (
+            "the values are right up to rounding, but MATLAB rounds to uint8 after each dimension: "
+            "give srlib.imresize the uint8 image (not a float copy) and it returns uint8."
+        )
     return "return a uint8 image on 0..255, as srlib.imresize does for a uint8 input."
 
 
@@ -214,28 +227,51 @@ def _full_range_luma(image: np.ndarray) -> np.ndarray:
 
 def _psnr_mistakes(sr: np.ndarray, hr: np.ndarray, scale: int) -> list[Mistake]:
     correct = psnr_y(sr, hr, scale)
-    wrap = ("subtracting two uint8 arrays wraps around (3 - 5 gives 254, not -2), so the error is "
-            "garbage: convert to float first (rgb2y returns float64, or use .astype(np.float64)).")
+    wrap = (
+        "subtracting two uint8 arrays wraps around (3 - 5 gives 254, not -2), so the error is "
+        "garbage: convert to float first (rgb2y returns float64, or use .astype(np.float64))."
+    )
     return [
         Mistake("uint8 RGB, no shave", _uint8_wrapped_psnr(sr, hr), wrap + " Then use Y and shave `scale` pixels."),
         Mistake("uint8 RGB, shaved", _uint8_wrapped_psnr(shave(sr, scale), shave(hr, scale)), wrap + " Then use Y."),
-        Mistake("RGB, no shave", psnr(sr, hr),
-                "you computed PSNR on RGB over the whole image. The papers use the Y channel of MATLAB's "
-                "rgb2ycbcr (srlib.image.rgb2y) and shave `scale` pixels from every border first."),
-        Mistake("RGB, shaved", psnr(shave(sr, scale), shave(hr, scale)),
-                "the shave is right, but you computed on RGB: convert both images to Y with rgb2y first."),
-        Mistake("Y, no shave", psnr(rgb2y(sr), rgb2y(hr)),
-                "Y is right, but you forgot to shave: remove `scale` pixels from every border "
-                "(shave(y, scale)) — the papers ignore the border, where resizers see padding."),
-        Mistake("full-range luma", psnr(shave(_full_range_luma(sr), scale), shave(_full_range_luma(hr), scale)),
-                "that is the 0..255 'luma' of JPEG/PIL (0.299 R + 0.587 G + 0.114 B). The papers use MATLAB's "
-                "rgb2ycbcr, whose Y spans 16..235: use srlib.image.rgb2y."),
-        Mistake("rounded Y", psnr(shave(np.round(rgb2y(sr)), scale), shave(np.round(rgb2y(hr)), scale)),
-                "you rounded Y to integers; the papers' evaluation keeps Y unrounded (float)."),
-        Mistake("peak 1", correct - PEAK_DB,
-                "your images are on 0..255 but you used a peak of 1: use 255**2 / mse (or divide the images by 255)."),
-        Mistake("peak 255 on 0..1", correct + PEAK_DB,
-                "your images are on 0..1 but you used a peak of 255: keep them on 0..255 (rgb2y expects that)."),
+        Mistake(
+            "RGB, no shave",
+            psnr(sr, hr),
+            "you computed PSNR on RGB over the whole image. The papers use the Y channel of MATLAB's "
+            "rgb2ycbcr (srlib.image.rgb2y) and shave `scale` pixels from every border first.",
+        ),
+        Mistake(
+            "RGB, shaved",
+            psnr(shave(sr, scale), shave(hr, scale)),
+            "the shave is right, but you computed on RGB: convert both images to Y with rgb2y first.",
+        ),
+        Mistake(
+            "Y, no shave",
+            psnr(rgb2y(sr), rgb2y(hr)),
+            "Y is right, but you forgot to shave: remove `scale` pixels from every border "
+            "(shave(y, scale)) — the papers ignore the border, where resizers see padding.",
+        ),
+        Mistake(
+            "full-range luma",
+            psnr(shave(_full_range_luma(sr), scale), shave(_full_range_luma(hr), scale)),
+            "that is the 0..255 'luma' of JPEG/PIL (0.299 R + 0.587 G + 0.114 B). The papers use MATLAB's "
+            "rgb2ycbcr, whose Y spans 16..235: use srlib.image.rgb2y.",
+        ),
+        Mistake(
+            "rounded Y",
+            psnr(shave(np.round(rgb2y(sr)), scale), shave(np.round(rgb2y(hr)), scale)),
+            "you rounded Y to integers; the papers' evaluation keeps Y unrounded (float).",
+        ),
+        Mistake(
+            "peak 1",
+            correct - PEAK_DB,
+            "your images are on 0..255 but you used a peak of 1: use 255**2 / mse (or divide the images by 255).",
+        ),
+        Mistake(
+            "peak 255 on 0..1",
+            correct + PEAK_DB,
+            "your images are on 0..1 but you used a peak of 255: keep them on 0..255 (rgb2y expects that).",
+        ),
     ]
 
 
@@ -244,7 +280,7 @@ def _check_paper_psnr(answer: Any) -> Feedback:
     if problem:
         return problem
     cases = 0
-    for name, image in checker_images():
+    for _name, image in checker_images():
         for scale in (3, 4):
             hr = modcrop(image, scale)
             sr = imresize(imresize(hr, 1 / scale), scale)
@@ -252,23 +288,32 @@ def _check_paper_psnr(answer: Any) -> Feedback:
             expected = psnr_y(sr, hr, scale)
             with np.errstate(all="ignore"):
                 got = answer(sr.copy(), hr.copy(), scale)
-            problem = _returned_none(got, call)
+            problem = returned_none(got, call)
             if problem:
                 return problem
             if np.ndim(got) != 0:
-                return Feedback(False, f"{call} returned {type(got).__name__} of shape {np.shape(got)}.",
-                                "return one number: the mean is taken over all pixels before the log.")
+                return Feedback(
+                    False,
+                    f"{call} returned {type(got).__name__} of shape {np.shape(got)}.",
+                    "return one number: the mean is taken over all pixels before the log.",
+                )
             got = float(got)
             if abs(got - expected) <= PSNR_TOLERANCE:
                 cases += 1
                 continue
             mistake = closest_mistake(got, _psnr_mistakes(sr, hr, scale), PSNR_TOLERANCE)
-            hint = mistake.hint if mistake else (
-                "the steps: Y = rgb2y(image) (float, 16..235), shave `scale` pixels, "
-                "mse = mean((y_sr - y_hr) ** 2), psnr = 10 log10(255^2 / mse).")
+            hint = (
+                mistake.hint
+                if mistake
+                else (
+                    "the steps: Y = rgb2y(image) (float, 16..235), shave `scale` pixels, "
+                    "mse = mean((y_sr - y_hr) ** 2), psnr = 10 log10(255^2 / mse)."
+                )
+            )
             return Feedback(False, f"{call} gave {got:.4f} dB; the papers' convention gives {expected:.4f} dB.", hint)
-    return Feedback(True, f"your PSNR matches the papers' convention (Y, {cases} test cases, "
-                    f"shave = scale) to {PSNR_TOLERANCE} dB.")
+    return Feedback(
+        True, f"your PSNR matches the papers' convention (Y, {cases} test cases, shave = scale) to {PSNR_TOLERANCE} dB."
+    )
 
 
 register(Exercise("00.2", "PSNR the papers' way", _check_paper_psnr, paper_psnr))
@@ -288,28 +333,51 @@ def _scores_mistakes(hr: np.ndarray, scale: int) -> list[Mistake]:
 
     pil_lr = _pil_resize(hr, (h // scale, w // scale), "bicubic")
     return [
-        Mistake("no SR at all", (float("inf"), 1.0),
-                "you compared the HR image with itself: make the LR with imresize(hr, 1 / scale), upscale it "
-                "back with imresize(lr, scale), and measure that."),
-        Mistake("no shave", scores(sr, 0),
-                "the pipeline is right, but the metrics must shave `scale` pixels: psnr_y(sr, hr, scale), "
-                "ssim_y(sr, hr, scale)."),
+        Mistake(
+            "no SR at all",
+            (float("inf"), 1.0),
+            "you compared the HR image with itself: make the LR with imresize(hr, 1 / scale), upscale it "
+            "back with imresize(lr, scale), and measure that.",
+        ),
+        Mistake(
+            "no shave",
+            scores(sr, 0),
+            "the pipeline is right, but the metrics must shave `scale` pixels: psnr_y(sr, hr, scale), "
+            "ssim_y(sr, hr, scale).",
+        ),
         Mistake("swapped", scores(sr)[::-1], "return (psnr, ssim) in that order."),
-        Mistake("RGB PSNR", (psnr(shave(sr, scale), shave(hr, scale)), scores(sr)[1]),
-                "SSIM is right, but PSNR was measured on RGB: use psnr_y (the Y channel)."),
-        Mistake("nearest upscaling", scores(_nearest_up(lr, scale)),
-                "that is nearest-neighbour upscaling (pixel repetition): upscale with MATLAB bicubic, "
-                "imresize(lr, scale)."),
-        Mistake("subsampled LR", scores(imresize(hr[::scale, ::scale], scale)),
-                "the LR was made by subsampling (hr[::scale, ::scale]): make it with imresize(hr, 1 / scale)."),
-        Mistake("no antialiasing", scores(imresize(imresize(hr, 1 / scale, antialiasing=False), scale)),
-                "the LR was made without antialiasing; the papers shrink with MATLAB's antialiased bicubic "
-                "(srlib.imresize's default)."),
-        Mistake("PIL bicubic", scores(_pil_resize(pil_lr, (h, w), "bicubic")),
-                "Pillow's bicubic is close to MATLAB's but not identical (borders, rounding): use "
-                "srlib.imresize for both steps to get the papers' numbers."),
-        Mistake("PIL LR", scores(imresize(pil_lr, scale)),
-                "the LR was made with PIL's bicubic: use srlib.imresize(hr, 1 / scale) (MATLAB's)."),
+        Mistake(
+            "RGB PSNR",
+            (psnr(shave(sr, scale), shave(hr, scale)), scores(sr)[1]),
+            "SSIM is right, but PSNR was measured on RGB: use psnr_y (the Y channel).",
+        ),
+        Mistake(
+            "nearest upscaling",
+            scores(_nearest_up(lr, scale)),
+            "that is nearest-neighbour upscaling (pixel repetition): upscale with MATLAB bicubic, imresize(lr, scale).",
+        ),
+        Mistake(
+            "subsampled LR",
+            scores(imresize(hr[::scale, ::scale], scale)),
+            "the LR was made by subsampling (hr[::scale, ::scale]): make it with imresize(hr, 1 / scale).",
+        ),
+        Mistake(
+            "no antialiasing",
+            scores(imresize(imresize(hr, 1 / scale, antialiasing=False), scale)),
+            "the LR was made without antialiasing; the papers shrink with MATLAB's antialiased bicubic "
+            "(srlib.imresize's default).",
+        ),
+        Mistake(
+            "PIL bicubic",
+            scores(_pil_resize(pil_lr, (h, w), "bicubic")),
+            "Pillow's bicubic is close to MATLAB's but not identical (borders, rounding): use "
+            "srlib.imresize for both steps to get the papers' numbers.",
+        ),
+        Mistake(
+            "PIL LR",
+            scores(imresize(pil_lr, scale)),
+            "the LR was made with PIL's bicubic: use srlib.imresize(hr, 1 / scale) (MATLAB's).",
+        ),
     ]
 
 
@@ -328,7 +396,7 @@ def _check_bicubic_scores(answer: Any) -> Feedback:
     if problem:
         return problem
     cases = 0
-    for name, hr in checker_images():
+    for _name, hr in checker_images():
         for scale in (2, 3):
             call = describe_call("bicubic_scores", hr=hr, scale=scale)
             try:
@@ -336,11 +404,14 @@ def _check_bicubic_scores(answer: Any) -> Feedback:
                     got = answer(hr.copy(), scale)
             except ValueError as exc:
                 if "shape" in str(exc):
-                    return Feedback(False, f"{call} raised ValueError: {str(exc).splitlines()[0]}",
-                                    f"the HR image is {hr.shape[0]}x{hr.shape[1]}: crop it with modcrop(hr, scale) "
-                                    "first, so that the upscaled LR has exactly the HR size.")
+                    return Feedback(
+                        False,
+                        f"{call} raised ValueError: {str(exc).splitlines()[0]}",
+                        f"the HR image is {hr.shape[0]}x{hr.shape[1]}: crop it with modcrop(hr, scale) "
+                        "first, so that the upscaled LR has exactly the HR size.",
+                    )
                 raise
-            problem = _returned_none(got, call)
+            problem = returned_none(got, call)
             if problem:
                 return problem
             pair = _as_pair(got)
@@ -351,13 +422,24 @@ def _check_bicubic_scores(answer: Any) -> Feedback:
                 cases += 1
                 continue
             mistake = closest_mistake(pair, _scores_mistakes(hr, scale), PSNR_TOLERANCE)
-            hint = mistake.hint if mistake else (
-                "the protocol: hr = modcrop(hr, scale); lr = imresize(hr, 1 / scale); sr = imresize(lr, scale); "
-                "then psnr_y and ssim_y with `scale` pixels shaved.")
-            return Feedback(False, f"{call} gave PSNR {pair[0]:.4f} dB, SSIM {pair[1]:.4f}; the papers' "
-                            f"protocol gives {expected[0]:.4f} dB, {expected[1]:.4f}.", hint)
-    return Feedback(True, f"your bicubic baseline matches the papers' protocol on all {cases} test cases "
-                    "(2 images, scales 2 and 3).")
+            hint = (
+                mistake.hint
+                if mistake
+                else (
+                    "the protocol: hr = modcrop(hr, scale); lr = imresize(hr, 1 / scale); sr = imresize(lr, scale); "
+                    "then psnr_y and ssim_y with `scale` pixels shaved."
+                )
+            )
+            return Feedback(
+                False,
+                f"{call} gave PSNR {pair[0]:.4f} dB, SSIM {pair[1]:.4f}; the papers' "
+                f"protocol gives {expected[0]:.4f} dB, {expected[1]:.4f}.",
+                hint,
+            )
+    return Feedback(
+        True,
+        f"your bicubic baseline matches the papers' protocol on all {cases} test cases (2 images, scales 2 and 3).",
+    )
 
 
 register(Exercise("00.3", "the bicubic baseline, end to end", _check_bicubic_scores, bicubic_scores))

@@ -13,18 +13,20 @@ from typing import Any
 
 import numpy as np
 
-from srlib.image.color import rgb2y
-from srlib.image.resize import imresize
 from srlib.course.exercises.core import (
     Exercise,
     Feedback,
     Mistake,
     as_number,
+    checker_images,
     closest_mistake,
     describe_call,
     not_a_function,
     register,
 )
+from srlib.eval.protocol import make_lr
+from srlib.image.color import rgb2y
+from srlib.image.resize import imresize
 
 __all__ = ["bicubic_input", "srcnn_parameters", "valid_output_size"]
 
@@ -38,6 +40,7 @@ NEAR_TOLERANCE = 3.0 / 255  # "almost": the right steps with another bicubic imp
 
 
 # --- reference solutions (solution(id) shows their source) -----------------------------------
+# Each carries its own imports: solution(id) prints it for a teacher to paste into a fresh cell.
 
 
 def srcnn_parameters(f1, f2, f3, n1, n2, channels=1):
@@ -65,33 +68,44 @@ def bicubic_input(lr, scale):
     return (y_up / 255.0)[..., None].astype(np.float32)
 
 
-# --- shared checks ------------------------------------------------------------------------------
-
-
-
-
-
-
 # --- 01.2 srcnn_parameters ------------------------------------------------------------------------
 
 
 def _parameter_mistakes(f1, f2, f3, n1, n2, c) -> list[Mistake]:
     weights = c * f1 * f1 * n1 + n1 * f2 * f2 * n2 + n2 * f3 * f3 * c
     return [
-        Mistake("layer 1 weights only", c * f1 * f1 * n1,
-                "that is only the first layer's weights. Add layers 2 and 3 (eq. 2 and 3), and each layer's biases."),
-        Mistake("no biases", weights,
-                "the weights are right, but every filter also has a bias B (eq. 1-3): add n1 + n2 + channels."),
-        Mistake("f not squared", c * f1 * n1 + n1 + n1 * f2 * n2 + n2 + n2 * f3 * c + c,
-                "a filter is f x f pixels: use f1 * f1 (not f1), and the same for f2 and f3."),
-        Mistake("input channels forgotten", f1 * f1 * n1 + n1 + f2 * f2 * n2 + n2 + f3 * f3 * c + c,
-                "each filter looks at *all* channels of its input: W2 has n1 x f2 x f2 weights per filter "
-                "(n1 feature maps in), W3 has n2 x f3 x f3, and W1 has channels x f1 x f1."),
-        Mistake("one bias per layer", weights + 3,
-                "there is one bias per filter, not per layer: n1 biases in layer 1, n2 in layer 2, channels in layer 3."),
-        Mistake("output channels forgotten", c * f1 * f1 * n1 + n1 + n1 * f2 * f2 * n2 + n2 + n2 * f3 * f3 + 1,
-                "the reconstruction layer has one filter per output channel: n2 * f3 * f3 * channels weights "
-                "and channels biases (try the RGB case, channels=3)."),
+        Mistake(
+            "layer 1 weights only",
+            c * f1 * f1 * n1,
+            "that is only the first layer's weights. Add layers 2 and 3 (eq. 2 and 3), and each layer's biases.",
+        ),
+        Mistake(
+            "no biases",
+            weights,
+            "the weights are right, but every filter also has a bias B (eq. 1-3): add n1 + n2 + channels.",
+        ),
+        Mistake(
+            "f not squared",
+            c * f1 * n1 + n1 + n1 * f2 * n2 + n2 + n2 * f3 * c + c,
+            "a filter is f x f pixels: use f1 * f1 (not f1), and the same for f2 and f3.",
+        ),
+        Mistake(
+            "input channels forgotten",
+            f1 * f1 * n1 + n1 + f2 * f2 * n2 + n2 + f3 * f3 * c + c,
+            "each filter looks at *all* channels of its input: W2 has n1 x f2 x f2 weights per filter "
+            "(n1 feature maps in), W3 has n2 x f3 x f3, and W1 has channels x f1 x f1.",
+        ),
+        Mistake(
+            "one bias per layer",
+            weights + 3,
+            "there is one bias per filter, not per layer: n1 biases in layer 1, n2 in layer 2, channels in layer 3.",
+        ),
+        Mistake(
+            "output channels forgotten",
+            c * f1 * f1 * n1 + n1 + n1 * f2 * f2 * n2 + n2 + n2 * f3 * f3 + 1,
+            "the reconstruction layer has one filter per output channel: n2 * f3 * f3 * channels weights "
+            "and channels biases (try the RGB case, channels=3).",
+        ),
     ]
 
 
@@ -108,12 +122,20 @@ def _check_parameters(answer: Any) -> Feedback:
         if got == expected:
             continue
         mistake = closest_mistake(got, _parameter_mistakes(f1, f2, f3, n1, n2, c), tolerance=0)
-        hint = mistake.hint if mistake else (
-            "count per layer: (input channels x f x f) weights per filter, times the number of filters, plus one "
-            "bias per filter; then add the three layers.")
+        hint = (
+            mistake.hint
+            if mistake
+            else (
+                "count per layer: (input channels x f x f) weights per filter, times the number of filters, plus one "
+                "bias per filter; then add the three layers."
+            )
+        )
         return Feedback(False, f"{call} gave {got:g}; SRCNN has {expected} parameters there.", hint)
-    return Feedback(True, f"your count matches Keras' for all {len(PARAMETER_CASES)} networks "
-                    "(9-1-5 and 9-5-5 as in the paper, a wider one, an RGB one).")
+    return Feedback(
+        True,
+        f"your count matches Keras' for all {len(PARAMETER_CASES)} networks "
+        "(9-1-5 and 9-5-5 as in the paper, a wider one, an RGB one).",
+    )
 
 
 register(Exercise("01.2", "count SRCNN's parameters", _check_parameters, srcnn_parameters))
@@ -124,15 +146,27 @@ register(Exercise("01.2", "count SRCNN's parameters", _check_parameters, srcnn_p
 
 def _size_mistakes(size, f1, f2, f3) -> list[Mistake]:
     return [
-        Mistake("same padding", size,
-                "that is the size with 'same' zero padding (what srlib's SRCNN uses). Without padding, an f x f "
-                "filter fits in fewer positions than the image has pixels: how many?"),
-        Mistake("f per layer", size - f1 - f2 - f3,
-                "off by one per layer: an f x f filter fits at size - f + 1 positions, so a layer removes f - 1 pixels."),
-        Mistake("one side only", size - (f1 // 2 + f2 // 2 + f3 // 2),
-                "you removed the half-width on one side only: a 'valid' layer loses (f - 1) / 2 pixels on *each* side."),
-        Mistake("plus one once", size - f1 - f2 - f3 + 1,
-                "close: the + 1 applies to every layer (size - f + 1 per layer), not once for the whole network."),
+        Mistake(
+            "same padding",
+            size,
+            "that is the size with 'same' zero padding (what srlib's SRCNN uses). Without padding, an f x f "
+            "filter fits in fewer positions than the image has pixels: how many?",
+        ),
+        Mistake(
+            "f per layer",
+            size - f1 - f2 - f3,
+            "off by one per layer: an f x f filter fits at size - f + 1 positions, so a layer removes f - 1 pixels.",
+        ),
+        Mistake(
+            "one side only",
+            size - (f1 // 2 + f2 // 2 + f3 // 2),
+            "you removed the half-width on one side only: a 'valid' layer loses (f - 1) / 2 pixels on *each* side.",
+        ),
+        Mistake(
+            "plus one once",
+            size - f1 - f2 - f3 + 1,
+            "close: the + 1 applies to every layer (size - f + 1 per layer), not once for the whole network.",
+        ),
     ]
 
 
@@ -151,8 +185,11 @@ def _check_size(answer: Any) -> Feedback:
         mistake = closest_mistake(got, _size_mistakes(size, f1, f2, f3), tolerance=0)
         hint = mistake.hint if mistake else "follow one layer: an f x f filter fits at size - f + 1 positions."
         return Feedback(False, f"{call} gave {got:g}; the output is {expected}x{expected}.", hint)
-    return Feedback(True, f"right on all {len(SIZE_CASES)} cases: a 33x33 sub-image gives 21x21 through 9-1-5 "
-                    "and 17x17 through 9-5-5, which is why the paper compares the output with the label's centre.")
+    return Feedback(
+        True,
+        f"right on all {len(SIZE_CASES)} cases: a 33x33 sub-image gives 21x21 through 9-1-5 "
+        "and 17x17 through 9-5-5, which is why the paper compares the output with the label's centre.",
+    )
 
 
 register(Exercise("01.3", "SRCNN's output size without padding", _check_size, valid_output_size))
@@ -162,9 +199,6 @@ register(Exercise("01.3", "SRCNN's output size without padding", _check_size, va
 
 
 def _checker_lr_images() -> list[tuple[str, np.ndarray, int]]:
-    from srlib.eval.protocol import make_lr
-    from srlib.course.exercises.ch00 import checker_images
-
     return [(name, make_lr(hr, scale), scale) for name, hr in checker_images() for scale in INPUT_SCALES]
 
 
@@ -179,14 +213,19 @@ def _input_mistakes(lr: np.ndarray, scale: int) -> list[Mistake]:
     nearest = np.repeat(np.repeat(y, scale, axis=0), scale, axis=1)
     luma = lr.astype(np.float64) @ np.array([0.299, 0.587, 0.114])
     return [
-        Mistake("0..255", up[..., None],
-                "right picture, wrong range: the network works on 0..1, so divide Y by 255."),
-        Mistake("nearest", (nearest / 255.0)[..., None],
-                "that is pixel repetition (nearest neighbour). SRCNN's pre-upsampling is MATLAB bicubic: "
-                "srlib.imresize(y, scale)."),
-        Mistake("full-range luma", (imresize(luma, scale) / 255.0)[..., None],
-                "that is the 0..255 luma of JPEG/PIL (0.299 R + 0.587 G + 0.114 B). SRCNN (and the evaluation) use "
-                "MATLAB's rgb2ycbcr, whose Y spans 16..235: srlib.image.rgb2y."),
+        Mistake("0..255", up[..., None], "right picture, wrong range: the network works on 0..1, so divide Y by 255."),
+        Mistake(
+            "nearest",
+            (nearest / 255.0)[..., None],
+            "that is pixel repetition (nearest neighbour). SRCNN's pre-upsampling is MATLAB bicubic: "
+            "srlib.imresize(y, scale).",
+        ),
+        Mistake(
+            "full-range luma",
+            (imresize(luma, scale) / 255.0)[..., None],
+            "that is the 0..255 luma of JPEG/PIL (0.299 R + 0.587 G + 0.114 B). SRCNN (and the evaluation) use "
+            "MATLAB's rgb2ycbcr, whose Y spans 16..235: srlib.image.rgb2y.",
+        ),
     ]
 
 
@@ -195,7 +234,7 @@ def _check_input(answer: Any) -> Feedback:
     if problem:
         return problem
     cases = _checker_lr_images()
-    for name, lr, scale in cases:
+    for _name, lr, scale in cases:
         call = describe_call("bicubic_input", lr=lr, scale=scale)
         expected = bicubic_input(lr, scale)
         got = answer(lr.copy(), scale)
@@ -203,28 +242,45 @@ def _check_input(answer: Any) -> Feedback:
             return Feedback(False, f"{call} returned None.", "did you forget the `return` line?")
         got = np.asarray(got)
         if got.shape != expected.shape:
-            return Feedback(False, f"{call} returned shape {got.shape}; expected {expected.shape}.",
-                            _input_shape_hint(got.shape, lr, scale))
+            return Feedback(
+                False,
+                f"{call} returned shape {got.shape}; expected {expected.shape}.",
+                _input_shape_hint(got.shape, lr, scale),
+            )
         if not np.issubdtype(got.dtype, np.floating):
-            return Feedback(False, f"{call} returned {got.dtype} values; expected float32 on 0..1.",
-                            "the network takes floats: compute Y as float (rgb2y returns float64), upscale, divide "
-                            "by 255 and convert with .astype(np.float32).")
+            return Feedback(
+                False,
+                f"{call} returned {got.dtype} values; expected float32 on 0..1.",
+                "the network takes floats: compute Y as float (rgb2y returns float64), upscale, divide "
+                "by 255 and convert with .astype(np.float32).",
+            )
         values = got.astype(np.float64)
-        difference = min(float(np.max(np.abs(values - answer_ok))) for answer_ok in (expected, _rgb_first_input(lr, scale)))
+        difference = min(
+            float(np.max(np.abs(values - answer_ok))) for answer_ok in (expected, _rgb_first_input(lr, scale))
+        )
         if difference <= INPUT_TOLERANCE:
             continue
         mistake = closest_mistake(got, _input_mistakes(lr, scale), tolerance=NEAR_TOLERANCE)
         if mistake:
             hint = mistake.hint
         elif difference <= NEAR_TOLERANCE:
-            hint = ("very close: the steps are right, but the resizer is not MATLAB's bicubic. Use "
-                    "srlib.imresize (not Pillow, OpenCV or tf.image.resize), as the training data does.")
+            hint = (
+                "very close: the steps are right, but the resizer is not MATLAB's bicubic. Use "
+                "srlib.imresize (not Pillow, OpenCV or tf.image.resize), as the training data does."
+            )
         else:
             hint = "the steps: y = rgb2y(lr); y_up = imresize(y, scale); return (y_up / 255)[..., None] as float32."
-        return Feedback(False, f"{call}: values differ from SRCNN's input by up to {difference:.3f} "
-                        f"(range of yours {got.min():.3g}..{got.max():.3g}).", hint)
-    return Feedback(True, f"your input equals SRCNN's pre-upsampled Y on all {len(cases)} test cases "
-                    f"(2 images, scales {', '.join(map(str, INPUT_SCALES))}).")
+        return Feedback(
+            False,
+            f"{call}: values differ from SRCNN's input by up to {difference:.3f} "
+            f"(range of yours {got.min():.3g}..{got.max():.3g}).",
+            hint,
+        )
+    return Feedback(
+        True,
+        f"your input equals SRCNN's pre-upsampled Y on all {len(cases)} test cases "
+        f"(2 images, scales {', '.join(map(str, INPUT_SCALES))}).",
+    )
 
 
 def _input_shape_hint(shape: tuple, lr: np.ndarray, scale: int) -> str:

@@ -67,29 +67,49 @@ def _mse_mistakes(amplitude, guess) -> list[Mistake]:
     a2 = amplitude**2
     if guess == "mean":
         return [
-            Mistake("amplitude squared", a2,
-                    "the flat guess misses by a*sin(theta), whose square averages to a**2 / 2, not a**2: "
-                    "sin² is 1/2 on average over a period."),
-            Mistake("zero", 0.0, "the mean is the best flat guess, but it still misses the texture: its MSE is "
-                    "the texture's variance."),
+            Mistake(
+                "amplitude squared",
+                a2,
+                "the flat guess misses by a*sin(theta), whose square averages to a**2 / 2, not a**2: "
+                "sin² is 1/2 on average over a period.",
+            ),
+            Mistake(
+                "zero",
+                0.0,
+                "the mean is the best flat guess, but it still misses the texture: its MSE is the texture's variance.",
+            ),
             Mistake("amplitude", amplitude, "an MSE is in squared units: square the amplitude."),
         ]
     return [
-        Mistake("same as mean", a2 / 2,
-                "a sharp guess with its own random phase misses twice: (sin t - sin t')² averages to "
-                "1/2 + 1/2 = 1 (the cross term vanishes because the phases are independent)."),
-        Mistake("zero", 0.0, "the guess is a plausible texture, but its phase is not the true one, so it misses "
-                "almost everywhere."),
-        Mistake("four variances", 2 * a2,
-                "expand (sin t - sin t')²: sin² t + sin² t' - 2 sin t sin t'; each square averages 1/2, the "
-                "cross term 0 — so a**2, not 2 a**2."),
+        Mistake(
+            "same as mean",
+            a2 / 2,
+            "a sharp guess with its own random phase misses twice: (sin t - sin t')² averages to "
+            "1/2 + 1/2 = 1 (the cross term vanishes because the phases are independent).",
+        ),
+        Mistake(
+            "zero",
+            0.0,
+            "the guess is a plausible texture, but its phase is not the true one, so it misses almost everywhere.",
+        ),
+        Mistake(
+            "four variances",
+            2 * a2,
+            "expand (sin t - sin t')²: sin² t + sin² t' - 2 sin t sin t'; each square averages 1/2, the "
+            "cross term 0 — so a**2, not 2 a**2.",
+        ),
     ]
 
 
 def _check_mse(answer: Any) -> Feedback:
     cases = [dict(amplitude=a, guess=g) for a in (0.3, 1.0, 0.05) for g in ("mean", "sample")]
     return check_numbers(
-        answer, "expected_mse", cases, expected_mse, _mse_mistakes, 1e-9,
+        answer,
+        "expected_mse",
+        cases,
+        expected_mse,
+        _mse_mistakes,
+        1e-9,
         "write the error as a function of the two phases and average: the mean of sin² over a period is 1/2, "
         "and independent phases make the cross term vanish.",
         "right on all {count} cases: the sharp guess costs twice the MSE of the blur, 10·log10(2) = 3.01 dB "
@@ -118,9 +138,13 @@ def _shape_mistakes(height, width, layer) -> list[Mistake]:
             "blocks 4 and 5 of VGG19 have 512 channels.",
         ),
     }[layer]
-    mistakes = [Mistake(f"{pools} poolings, {channels} channels", (height // 2**pools, width // 2**pools, channels), hint)
-                for (pools, channels), hint in zip(wrong, hints)]
-    mistakes.append(Mistake("swapped", (right[1], right[0], right[2]), "height first, then width, as in the image's shape."))
+    mistakes = [
+        Mistake(f"{pools} poolings, {channels} channels", (height // 2**pools, width // 2**pools, channels), hint)
+        for (pools, channels), hint in zip(wrong, hints)
+    ]
+    mistakes.append(
+        Mistake("swapped", (right[1], right[0], right[2]), "height first, then width, as in the image's shape.")
+    )
     return mistakes
 
 
@@ -128,8 +152,14 @@ def _check_shape(answer: Any) -> Feedback:
     problem = not_a_function(answer, "vgg_feature_shape")
     if problem:
         return problem
-    for height, width, layer in ((96, 96, "vgg22"), (96, 96, "vgg54"), (64, 48, "vgg22"), (64, 48, "vgg54"),
-                                 (100, 75, "vgg22"), (100, 75, "vgg54")):
+    for height, width, layer in (
+        (96, 96, "vgg22"),
+        (96, 96, "vgg54"),
+        (64, 48, "vgg22"),
+        (64, 48, "vgg54"),
+        (100, 75, "vgg22"),
+        (100, 75, "vgg54"),
+    ):
         call = describe_call("vgg_feature_shape", height=height, width=width, layer=layer)
         got = answer(height, width, layer)
         if got is None:
@@ -142,12 +172,20 @@ def _check_shape(answer: Any) -> Feedback:
         if got == expected:
             continue
         mistake = closest_mistake(got, _shape_mistakes(height, width, layer), 0)
-        hint = mistake.hint if mistake else (
-            "count the 2x2 max-poolings (stride 2, odd sizes rounded down) before the layer, and the channels "
-            "of its block: 64, 128, 256, 512, 512.")
+        hint = (
+            mistake.hint
+            if mistake
+            else (
+                "count the 2x2 max-poolings (stride 2, odd sizes rounded down) before the layer, and the channels "
+                "of its block: 64, 128, 256, 512, 512."
+            )
+        )
         return Feedback(False, f"{call} gave {got}; expected {expected}.", hint)
-    return Feedback(True, "right on all 6 cases: on SRGAN's 96x96 patches VGG22 compares 48x48x128 maps, VGG54 "
-                    "only 6x6x512 — one VGG54 value summarises a 16x16 block of pixels and more around it.")
+    return Feedback(
+        True,
+        "right on all 6 cases: on SRGAN's 96x96 patches VGG22 compares 48x48x128 maps, VGG54 "
+        "only 6x6x512 — one VGG54 value summarises a 16x16 block of pixels and more around it.",
+    )
 
 
 register(Exercise("04.2", "VGG19 feature shapes", _check_shape, vgg_feature_shape))
@@ -170,15 +208,24 @@ def _softplus(x: np.ndarray) -> np.ndarray:
 
 def _generator_mistakes(z: np.ndarray) -> list[Mistake]:
     return [
-        Mistake("saturating", -np.mean(_softplus(z)),
-                "that is log(1 - D): the form of the minimax game that saturates. SRGAN's generator minimises "
-                "-log D(G(lr)) = mean(log(1 + exp(-z))), which keeps a strong gradient when D rejects the SR images."),
-        Mistake("no minus", -np.mean(_softplus(-z)),
-                "the sign: the loss is -log D, positive, and gets smaller as D is fooled."),
+        Mistake(
+            "saturating",
+            -np.mean(_softplus(z)),
+            "that is log(1 - D): the form of the minimax game that saturates. SRGAN's generator minimises "
+            "-log D(G(lr)) = mean(log(1 + exp(-z))), which keeps a strong gradient when D rejects the SR images.",
+        ),
+        Mistake(
+            "no minus",
+            -np.mean(_softplus(-z)),
+            "the sign: the loss is -log D, positive, and gets smaller as D is fooled.",
+        ),
         Mistake("sum", np.sum(_softplus(-z)), "take the mean over the batch, not the sum."),
-        Mistake("labels swapped", np.mean(_softplus(z)),
-                "that is -log(1 - D(sr)), the discriminator's term for fakes; the generator wants D(sr) near 1: "
-                "-log D(sr) = log(1 + exp(-z))."),
+        Mistake(
+            "labels swapped",
+            np.mean(_softplus(z)),
+            "that is -log(1 - D(sr)), the discriminator's term for fakes; the generator wants D(sr) near 1: "
+            "-log D(sr) = log(1 + exp(-z)).",
+        ),
     ]
 
 
@@ -196,14 +243,23 @@ def _check_generator(answer: Any) -> Feedback:
         if np.isfinite(got) and abs(got - expected) <= 1e-6 * max(1.0, abs(expected)):
             continue
         if index == len(_LOGIT_CASES) - 1 and not np.isfinite(got):
-            return Feedback(False, f"{call} gave {got}; expected {expected:g}.",
-                            "right formula, but it overflows for a confident discriminator: write -log(sigmoid(z)) "
-                            "as log(1 + exp(-z)) = np.logaddexp(0, -z), which never overflows.")
+            return Feedback(
+                False,
+                f"{call} gave {got}; expected {expected:g}.",
+                "right formula, but it overflows for a confident discriminator: write -log(sigmoid(z)) "
+                "as log(1 + exp(-z)) = np.logaddexp(0, -z), which never overflows.",
+            )
         mistake = closest_mistake(got, _generator_mistakes(logits), 1e-6 * max(1.0, abs(expected)))
-        return Feedback(False, f"{call} gave {got:g}; expected {expected:g}.", mistake.hint if mistake else
-                        "D = sigmoid(z) = 1 / (1 + exp(-z)); the loss is the batch mean of -log D.")
-    return Feedback(True, "right on all 5 cases, including a discriminator 800 logits sure of itself: "
-                    "-log sigmoid(z) = log(1 + e^-z) is what srlib.losses.srgan computes (keras.ops.softplus(-z)).")
+        return Feedback(
+            False,
+            f"{call} gave {got:g}; expected {expected:g}.",
+            mistake.hint if mistake else "D = sigmoid(z) = 1 / (1 + exp(-z)); the loss is the batch mean of -log D.",
+        )
+    return Feedback(
+        True,
+        "right on all 5 cases, including a discriminator 800 logits sure of itself: "
+        "-log sigmoid(z) = log(1 + e^-z) is what srlib.losses computes (keras.ops.softplus(-z)).",
+    )
 
 
 register(Exercise("04.3", "the generator's -log D loss", _check_generator, generator_adversarial_loss))
@@ -223,18 +279,33 @@ _PAIR_CASES = (  # the first case tells the typical mistakes apart (at z = 0 sev
 def _discriminator_mistakes(real: np.ndarray, fake: np.ndarray) -> list[Mistake]:
     real_term, fake_term = np.mean(_softplus(-real)), np.mean(_softplus(fake))
     return [
-        Mistake("labels swapped", np.mean(_softplus(real)) + np.mean(_softplus(-fake)),
-                "real and fake swapped: D should say 1 (z large) for HR and 0 (z very negative) for SR, so the "
-                "loss is -log sigmoid(z_hr) - log(1 - sigmoid(z_sr))."),
-        Mistake("real only", real_term, "the discriminator also has to reject the SR images: add the mean of "
-                "-log(1 - D(sr)) = log(1 + exp(z_sr))."),
-        Mistake("fake only", fake_term, "the discriminator also has to accept the HR images: add the mean of "
-                "-log D(hr) = log(1 + exp(-z_hr))."),
-        Mistake("mean of both", (real_term + fake_term) / 2,
-                "half the expected value: a mean over the concatenated batch halves each term. Add the two batch "
-                "means (as SRGAN's eq. 2 adds the two expectations)."),
-        Mistake("generator's", np.mean(_softplus(-fake)),
-                "that is the generator's loss on the SR images; the discriminator's loss has a term for HR and one for SR."),
+        Mistake(
+            "labels swapped",
+            np.mean(_softplus(real)) + np.mean(_softplus(-fake)),
+            "real and fake swapped: D should say 1 (z large) for HR and 0 (z very negative) for SR, so the "
+            "loss is -log sigmoid(z_hr) - log(1 - sigmoid(z_sr)).",
+        ),
+        Mistake(
+            "real only",
+            real_term,
+            "the discriminator also has to reject the SR images: add the mean of -log(1 - D(sr)) = log(1 + exp(z_sr)).",
+        ),
+        Mistake(
+            "fake only",
+            fake_term,
+            "the discriminator also has to accept the HR images: add the mean of -log D(hr) = log(1 + exp(-z_hr)).",
+        ),
+        Mistake(
+            "mean of both",
+            (real_term + fake_term) / 2,
+            "half the expected value: a mean over the concatenated batch halves each term. Add the two batch "
+            "means (as SRGAN's eq. 2 adds the two expectations).",
+        ),
+        Mistake(
+            "generator's",
+            np.mean(_softplus(-fake)),
+            "that is the generator's loss on the SR images; the discriminator's loss has a term for HR and one for SR.",
+        ),
     ]
 
 
@@ -253,15 +324,26 @@ def _check_discriminator(answer: Any) -> Feedback:
         if np.isfinite(got) and abs(got - expected) <= tolerance:
             continue
         if index == len(_PAIR_CASES) - 1 and not np.isfinite(got):
-            return Feedback(False, f"{call} gave {got}; expected {expected:g}.",
-                            "right formula, but it overflows when the discriminator is very sure: use "
-                            "np.logaddexp(0, -z) for -log sigmoid(z) and np.logaddexp(0, z) for -log(1 - sigmoid(z)).")
+            return Feedback(
+                False,
+                f"{call} gave {got}; expected {expected:g}.",
+                "right formula, but it overflows when the discriminator is very sure: use "
+                "np.logaddexp(0, -z) for -log sigmoid(z) and np.logaddexp(0, z) for -log(1 - sigmoid(z)).",
+            )
         mistake = closest_mistake(got, _discriminator_mistakes(real, fake), tolerance)
-        return Feedback(False, f"{call} gave {got:g}; expected {expected:g}.", mistake.hint if mistake else
-                        "binary cross-entropy with label 1 for HR and 0 for SR: mean(-log sigmoid(z_hr)) + "
-                        "mean(-log(1 - sigmoid(z_sr))).")
-    return Feedback(True, "right on all 5 cases: with D unsure (both logits 0) the loss is 2·log 2 = 1.386, the "
-                    "value to watch for in training — a loss far below it means D is winning.")
+        return Feedback(
+            False,
+            f"{call} gave {got:g}; expected {expected:g}.",
+            mistake.hint
+            if mistake
+            else "binary cross-entropy with label 1 for HR and 0 for SR: mean(-log sigmoid(z_hr)) + "
+            "mean(-log(1 - sigmoid(z_sr))).",
+        )
+    return Feedback(
+        True,
+        "right on all 5 cases: with D unsure (both logits 0) the loss is 2·log 2 = 1.386, the "
+        "value to watch for in training — a loss far below it means D is winning.",
+    )
 
 
 register(Exercise("04.4", "the discriminator's loss", _check_discriminator, discriminator_loss))

@@ -24,6 +24,7 @@ from srlib.course.exercises.core import (
     not_a_function,
     register,
 )
+from srlib.models.network_interpolation import blend_weights
 
 __all__ = ["best_alpha", "interpolate", "pareto_front", "pirm_region"]
 
@@ -93,8 +94,10 @@ def _check_region(answer: Any) -> Feedback:
         if expected is None:
             hint = "above 16 the method is in no region: return None (not 0 or 4)."
         elif got == _widest_first(rmse):
-            hint = ("region 3 contains regions 1 and 2 (they are nested budgets): test the tightest bound, 11.5, "
-                    "first, so a method gets the best region it qualifies for.")
+            hint = (
+                "region 3 contains regions 1 and 2 (they are nested budgets): test the tightest bound, 11.5, "
+                "first, so a method gets the best region it qualifies for."
+            )
         elif got == _strict_region(rmse):
             hint = "the bounds belong to their region: 'RMSE ≤ 11.5' — use <=, not <."
         else:
@@ -110,8 +113,6 @@ register(Exercise("05.1", "the PIRM region of a method", _check_region, pirm_reg
 
 
 def _check_interpolate(answer: Any) -> Feedback:
-    from srlib.models.network_interpolation import blend_weights
-
     problem = not_a_function(answer, "interpolate")
     if problem:
         return problem
@@ -125,13 +126,19 @@ def _check_interpolate(answer: Any) -> Feedback:
             return Feedback(False, f"{call} returned None.", "did you forget the `return` line?")
         got = list(got)
         if len(got) != len(weights_a):
-            return Feedback(False, f"{call} returned {len(got)} items; expected 3, one array per weight.",
-                            "blend the arrays pair by pair: zip(weights_a, weights_b).")
+            return Feedback(
+                False,
+                f"{call} returned {len(got)} items; expected 3, one array per weight.",
+                "blend the arrays pair by pair: zip(weights_a, weights_b).",
+            )
         expected = blend_weights(weights_a, weights_b, alpha)
         shapes = [np.shape(g) for g in got]
         if shapes != [e.shape for e in expected]:
-            return Feedback(False, f"{call} returned arrays of shapes {shapes}; expected {[e.shape for e in expected]}.",
-                            "blend each pair element by element, keeping its shape.")
+            return Feedback(
+                False,
+                f"{call} returned arrays of shapes {shapes}; expected {[e.shape for e in expected]}.",
+                "blend each pair element by element, keeping its shape.",
+            )
         if all(np.allclose(g, e) for g, e in zip(got, expected)):
             continue
         swapped = [alpha * a + (1 - alpha) * b for a, b in zip(weights_a, weights_b)]
@@ -143,8 +150,11 @@ def _check_interpolate(answer: Any) -> Feedback:
         else:
             hint = "theta = (1 - alpha) * theta_a + alpha * theta_b, for each array."
         return Feedback(False, f"{call} differs from (1 - alpha) * a + alpha * b.", hint)
-    return Feedback(True, "equals srlib.models.network_interpolation.blend_weights for alpha = 0.3, 0.75, 0 and 1; "
-                    "interpolate_weights does the same on a Keras model's get_weights().")
+    return Feedback(
+        True,
+        "equals srlib.models.network_interpolation.blend_weights for alpha = 0.3, 0.75, 0 and 1; "
+        "interpolate_weights does the same on a Keras model's get_weights().",
+    )
 
 
 register(Exercise("05.2", "network interpolation by hand", _check_interpolate, interpolate))
@@ -182,15 +192,20 @@ def _check_front(answer: Any) -> Feedback:
         if sorted(got) == expected:
             continue
         if sorted(got) == _strictly_beaten_front(points):
-            hint = ("a point with the same RMSE but a lower NIQE also beats it: 'beaten' means no worse on both "
-                    "axes and better on at least one.")
+            hint = (
+                "a point with the same RMSE but a lower NIQE also beats it: 'beaten' means no worse on both "
+                "axes and better on at least one."
+            )
         elif len(got) == 1:
             hint = "more than one point can be on the front: one can be more faithful, another more natural."
         else:
             hint = "keep point i unless some other point j has rmse_j <= rmse_i and niqe_j <= niqe_i, one of them strictly."
         return Feedback(False, f"{call} gave {sorted(got)}; expected {expected}.", hint)
-    return Feedback(True, "right on all 4 cases: bicubic and FSRCNN are beaten; SRResNet and SRGAN are both on the front, "
-                    "each best on one axis.")
+    return Feedback(
+        True,
+        "right on all 4 cases: bicubic and FSRCNN are beaten; SRResNet and SRGAN are both on the front, "
+        "each best on one axis.",
+    )
 
 
 register(Exercise("05.3", "the methods nobody beats", _check_front, pareto_front))
@@ -198,8 +213,11 @@ register(Exercise("05.3", "the methods nobody beats", _check_front, pareto_front
 
 # --- 05.4 an operating point under a distortion budget ---------------------------------------------------------
 
-_CURVE = {"alphas": [0.0, 0.2, 0.4, 0.6, 0.8, 1.0], "rmse": [9.7, 9.9, 10.3, 10.8, 11.5, 12.2],
-          "niqe": [5.9, 5.5, 4.9, 4.3, 3.8, 3.4]}
+_CURVE = {
+    "alphas": [0.0, 0.2, 0.4, 0.6, 0.8, 1.0],
+    "rmse": [9.7, 9.9, 10.3, 10.8, 11.5, 12.2],
+    "niqe": [5.9, 5.5, 4.9, 4.3, 3.8, 3.4],
+}
 
 
 def _best_alpha_hint(got, alphas, rmse, niqe, max_rmse) -> str:
@@ -207,7 +225,9 @@ def _best_alpha_hint(got, alphas, rmse, niqe, max_rmse) -> str:
     if not inside:
         return "no alpha fits this budget: return None."
     if got is None:
-        return "some alphas fit this budget (rmse <= max_rmse, the bound included): return the one with the lowest NIQE."
+        return (
+            "some alphas fit this budget (rmse <= max_rmse, the bound included): return the one with the lowest NIQE."
+        )
     best = min(inside, key=lambda i: niqe[i])
     if np.isclose(float(got), alphas[min(inside, key=lambda i: rmse[i])]):
         return "that is the most faithful alpha; the task is the most natural-looking (lowest NIQE) one that fits."
@@ -231,7 +251,9 @@ def _check_best_alpha(answer: Any) -> Feedback:
         if (got is None) == (expected is None) and (got is None or np.isclose(float(got), expected)):
             continue
         return Feedback(False, f"{call} gave {got!r}; expected {expected!r}.", _best_alpha_hint(got, **case))
-    return Feedback(True, "right on all 6 cases, including a budget nothing fits and a curve whose NIQE is not monotone.")
+    return Feedback(
+        True, "right on all 6 cases, including a budget nothing fits and a curve whose NIQE is not monotone."
+    )
 
 
 register(Exercise("05.4", "an operating point for a distortion budget", _check_best_alpha, best_alpha))

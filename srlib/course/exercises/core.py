@@ -24,10 +24,15 @@ import importlib
 import inspect
 import textwrap
 import traceback
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from functools import lru_cache
+from typing import Any
 
 import numpy as np
+
+from srlib.data.photos import skimage_data_dir
+from srlib.image.io import read_image
 
 __all__ = [
     "Exercise",
@@ -40,6 +45,8 @@ __all__ = [
     "solution",
     "closest_mistake",
     "describe_call",
+    "checker_images",
+    "returned_none",
 ]
 
 OK_MARK = "✓"
@@ -76,9 +83,14 @@ class Exercise:
 
 _REGISTRY: dict[str, Exercise] = {}
 # Chapter prefix -> module defining that chapter's exercises (imported on first use).
-CHAPTER_MODULES = {"00": "srlib.course.exercises.ch00", "01": "srlib.course.exercises.ch01", "02": "srlib.course.exercises.ch02",
-                   "03": "srlib.course.exercises.ch03", "04": "srlib.course.exercises.ch04",
-                   "05": "srlib.course.exercises.ch05"}
+CHAPTER_MODULES = {
+    "00": "srlib.course.exercises.ch00",
+    "01": "srlib.course.exercises.ch01",
+    "02": "srlib.course.exercises.ch02",
+    "03": "srlib.course.exercises.ch03",
+    "04": "srlib.course.exercises.ch04",
+    "05": "srlib.course.exercises.ch05",
+}
 
 
 def register(exercise: Exercise) -> Exercise:
@@ -94,10 +106,21 @@ def _load_chapter(exercise_id: str) -> None:
 
 
 def get(exercise_id: str) -> Exercise:
-    """The registered exercise ``exercise_id`` (``"00.1"``); KeyError naming the known ids."""
+    """The registered exercise ``exercise_id`` (``"00.1"``); KeyError naming its chapter's ids.
+
+    Only that chapter's module is imported, so a typo in chapter 00 does not load TensorFlow
+    for chapter 03's checkers.
+    """
     _load_chapter(exercise_id)
     if exercise_id not in _REGISTRY:
-        raise KeyError(f"unknown exercise {exercise_id!r} — known: {', '.join(exercise_ids()) or 'none'}")
+        chapter = str(exercise_id).split(".", 1)[0]
+        same_chapter = sorted(i for i in _REGISTRY if i.split(".", 1)[0] == chapter)
+        known = (
+            f"chapter {chapter} has {', '.join(same_chapter)}"
+            if same_chapter
+            else (f"chapters are {', '.join(CHAPTER_MODULES)}, ids look like '00.1'")
+        )
+        raise KeyError(f"unknown exercise {exercise_id!r} — {known}")
     return _REGISTRY[exercise_id]
 
 
@@ -204,6 +227,28 @@ def _distance(a: Any, b: Any) -> float:
 # --- helpers every chapter's checkers share ------------------------------------------------------
 
 
+@lru_cache(maxsize=1)
+def _photo_crops() -> tuple[tuple[str, np.ndarray], ...]:
+    folder = skimage_data_dir()
+    # Sides that are not multiples of 2, 3 or 4 (101, 107) so a missing modcrop shows.
+    return (
+        ("astronaut crop", read_image(folder / "astronaut.png")[40:141, 180:316]),
+        ("chelsea crop", read_image(folder / "chelsea.png")[60:160, 150:257]),
+    )
+
+
+def checker_images() -> list[tuple[str, np.ndarray]]:
+    """The checkers' HR test images: two photo crops installed with scikit-image (copies: an answer may modify them)."""
+    return [(name, image.copy()) for name, image in _photo_crops()]
+
+
+def returned_none(value: Any, call: str) -> Feedback | None:
+    """Feedback when ``call`` returned None (a forgotten ``return``), else None."""
+    if value is None:
+        return Feedback(False, f"{call} returned None.", "did you forget the `return` line?")
+    return None
+
+
 def not_a_function(answer: Any, name: str) -> Feedback | None:
     """Feedback when the learner passed a value (often the function's result) instead of the function."""
     if callable(answer):
@@ -220,16 +265,25 @@ def as_number(value: Any, call: str) -> tuple[float | None, Feedback | None]:
     if value is None:
         return None, Feedback(False, f"{call} returned None.", "did you forget the `return` line?")
     if np.ndim(value) != 0:
-        return None, Feedback(False, f"{call} returned {type(value).__name__} of shape {np.shape(value)}.",
-                              "return one number.")
+        return None, Feedback(
+            False, f"{call} returned {type(value).__name__} of shape {np.shape(value)}.", "return one number."
+        )
     try:
         return float(value), None
     except (TypeError, ValueError):
         return None, Feedback(False, f"{call} returned {value!r}.", "return one number.")
 
 
-def check_numbers(answer: Any, name: str, cases: list[dict], reference: Callable, mistakes: Callable,
-                  tolerance: float, fallback_hint: str, success: str) -> Feedback:
+def check_numbers(
+    answer: Any,
+    name: str,
+    cases: list[dict],
+    reference: Callable,
+    mistakes: Callable,
+    tolerance: float,
+    fallback_hint: str,
+    success: str,
+) -> Feedback:
     """Check a function returning one number on several ``cases`` (keyword arguments) against ``reference``.
 
     On the first wrong case, the hint of the closest typical mistake (``mistakes(**case)``) is given.
@@ -246,5 +300,7 @@ def check_numbers(answer: Any, name: str, cases: list[dict], reference: Callable
         if abs(got - expected) <= tolerance:
             continue
         mistake = closest_mistake(got, mistakes(**arguments), tolerance)
-        return Feedback(False, f"{call} gave {got:g}; expected {expected:g}.", mistake.hint if mistake else fallback_hint)
+        return Feedback(
+            False, f"{call} gave {got:g}; expected {expected:g}.", mistake.hint if mistake else fallback_hint
+        )
     return Feedback(True, success.format(count=len(cases)))

@@ -1,41 +1,13 @@
-"""load_or_fallback never fails offline; the feature-map helpers tile and probe models correctly."""
+"""The feature-map helpers: planes tiled into one grid, first-layer filters and layer outputs of a real SRCNN."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from srlib.data import sources
 from srlib.errors import SRLibError
+from srlib.models import SRCNN
 from srlib.viz.feature_maps import first_layer_filters, grid_figure, layer_outputs, tile_grid
-
-
-def test_fallback_to_photos_when_nothing_is_available(tmp_path, monkeypatch):
-    monkeypatch.setenv("SRLIB_DATA", str(tmp_path / "cache"))  # an empty cache
-    monkeypatch.setenv(sources.SHARED_ENV, str(tmp_path / "no-shared"))
-    assert sources.shared_datasets_dir() is None
-    loaded = sources.load_or_fallback("Set5", download=False, limit=2)
-    assert loaded.is_fallback and loaded.name == "photos" and len(loaded.images) == 2
-    assert loaded.note.startswith("Set5 is not available") and "using photos instead" in loaded.note
-
-
-def test_shared_copy_is_used_first(shared_datasets, tmp_path, monkeypatch):
-    monkeypatch.setenv("SRLIB_DATA", str(tmp_path / "cache"))
-    monkeypatch.setenv(sources.SHARED_ENV, str(shared_datasets.parent))
-    loaded = sources.load_or_fallback("Set5", download=False)
-    assert not loaded.is_fallback and "shared copy" in loaded.note
-    assert [name for name, _ in loaded.images] == ["baby", "bird", "butterfly", "head", "woman"]
-
-
-def test_corrupt_shared_copy_is_skipped(tmp_path, monkeypatch):
-    from srlib.image.io import write_image
-
-    fake = tmp_path / "shared" / "datasets" / "Set5"
-    fake.mkdir(parents=True)
-    write_image(fake / "baby.png", np.zeros((40, 40, 3), np.uint8))  # fails the manifest check
-    monkeypatch.setenv("SRLIB_DATA", str(tmp_path / "cache"))
-    monkeypatch.setenv(sources.SHARED_ENV, str(tmp_path / "shared"))
-    assert sources.load_or_fallback("Set5", download=False, limit=1).is_fallback
 
 
 def test_tile_grid_layout_and_normalisation():
@@ -55,8 +27,6 @@ def test_tile_grid_layout_and_normalisation():
 
 
 def test_filters_and_layer_outputs_of_srcnn():
-    from srlib.models import SRCNN
-
     model = SRCNN.preset("9-1-5")
     filters = first_layer_filters(model)
     assert filters.shape == (64, 9, 9)

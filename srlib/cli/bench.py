@@ -1,0 +1,84 @@
+"""``srlib bench``: milliseconds per training step against plain eager Keras, or, with ``--upscale``,
+inference megapixels per second and peak memory.
+
+The measurements are :mod:`srlib.bench.train_step` and :mod:`srlib.bench.upscale`; this
+module parses, warns about bf16 on a CPU without bfloat16 units, and prints the report.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from srlib.bench.train_step import bench_report, run_bench
+from srlib.bench.upscale import parse_model_list, run_upscale_bench, upscale_bench_report
+from srlib.train.precision import bfloat16_warning
+
+__all__ = ["register", "run"]
+
+
+def _training_step(args: argparse.Namespace) -> dict:
+    warning = bfloat16_warning(args.precision)
+    if warning:
+        print(warning, file=sys.stderr)
+    result = run_bench(
+        args.model,
+        args.scale,
+        batch_size=args.batch_size,
+        steps=args.steps,
+        precision=args.precision,
+        lr_patch=args.lr_patch,
+    )
+    print(bench_report(result))
+    return result
+
+
+def _inference(args: argparse.Namespace) -> dict:
+    result = run_upscale_bench(parse_model_list(args.upscale), size=args.size, tile=args.tile, repeats=args.repeats)
+    print(upscale_bench_report(result))
+    return result
+
+
+def run(args: argparse.Namespace) -> int:
+    """Time what was asked and print the report; with ``--json``, the figures as one JSON object last."""
+    result = _training_step(args) if args.upscale is None else _inference(args)
+    if args.json:
+        print(json.dumps(result))
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``bench [--model M] [--scale S] ... [--upscale [MODEL:SCALE,...]] [--json]``."""
+    parser = subparsers.add_parser(
+        "bench", help="ms per training step vs plain eager Keras; with --upscale, inference MP/s and peak memory"
+    )
+    parser.add_argument("--model", default="fsrcnn", help="fsrcnn, fsrcnn-s, srcnn, espcn or srresnet")
+    parser.add_argument("--scale", type=int, default=3)
+    parser.add_argument("--batch-size", type=int, default=128)
+    parser.add_argument(
+        "--steps",
+        type=int,
+        default=50,
+        help="steps per timed round, after a warm-up (ours: rounds repeat until two agree within 5%%)",
+    )
+    parser.add_argument("--lr-patch", type=int, default=11, help="LR patch side (default 11; SRCNN: HR = scale x this)")
+    parser.add_argument(
+        "--precision",
+        choices=["float32", "bf16"],
+        default="float32",
+        help="our configuration in bfloat16 mixed precision (fast on CPUs with AMX/AVX512-BF16)",
+    )
+    parser.add_argument(
+        "--upscale",
+        nargs="?",
+        const="default",
+        metavar="MODEL:SCALE,...",
+        help="time srlib.upscale instead: output MP/s and peak memory, tiled and untiled "
+        "(default: fsrcnn:3,espcn:3,srresnet:4)",
+    )
+    parser.add_argument("--size", type=int, default=256, help="--upscale: side of the random LR image (default 256)")
+    parser.add_argument("--tile", type=int, default=128, help="--upscale: LR tile side of the tiled runs (default 128)")
+    parser.add_argument("--repeats", type=int, default=2, help="--upscale: timed runs per configuration (default 2)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object with the figures as the last line")
+    parser.set_defaults(run=run)

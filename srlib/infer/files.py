@@ -1,0 +1,60 @@
+"""``upscale_file``: an image file in, its SR image file out, every path checked before any work."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+from srlib.errors import SRLibError
+from srlib.eval.protocol import check_scale
+from srlib.image.io import read_image_with_alpha, write_image
+from srlib.infer.upscaler import upscaler_for
+
+__all__ = ["upscale_file"]
+
+
+def _check_input_path(path: Path) -> None:
+    if not path.is_file():
+        raise SRLibError(f"input {path} does not exist or is not a file — check the path")
+    if not os.access(path, os.R_OK):
+        raise SRLibError(f"cannot read {path}: permission denied — check the file's permissions")
+
+
+def _check_output_path(path: Path) -> None:
+    """Fail before any work if ``path`` cannot be written."""
+    if path.is_dir():
+        raise SRLibError(f"output {path} is a folder — give a file name such as {path / 'upscaled.png'}")
+    if Image.registered_extensions().get(path.suffix.lower()) is None:
+        raise SRLibError(f"output {path}: unknown image suffix '{path.suffix}' — use .png")
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise SRLibError(f"cannot write {path}: folder {folder} does not exist — create it first")
+    if not os.access(folder, os.W_OK | os.X_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise SRLibError(f"cannot write {path}: permission denied — choose a writable output path")
+
+
+def upscale_file(
+    input_path: str | os.PathLike, output_path: str | os.PathLike, model: Any, scale: int, **options: Any
+) -> Path:
+    """Read ``input_path``, upscale it, write ``output_path`` atomically; returns the path written.
+
+    ``options`` are :class:`~srlib.infer.upscaler.Upscaler`'s (``tile``, ``overlap``,
+    ``self_ensemble``, ``progress``). The input, the scale and the output path are checked
+    before the model is looked up. Alpha is kept (upscaled with bicubic); 16-bit and
+    palette images are read as 8-bit (see :mod:`srlib.image.io`).
+    """
+    input_path, output_path = Path(input_path), Path(output_path)
+    _check_input_path(input_path)
+    scale = check_scale(scale, what="upscale")
+    _check_output_path(output_path)
+    up = upscaler_for(model, scale, **options)
+    image, alpha = read_image_with_alpha(input_path)
+    if alpha is None:
+        return write_image(output_path, up(image))
+    planes = image[..., None] if image.ndim == 2 else image
+    sr = up(np.concatenate([planes, alpha[..., None]], axis=-1))
+    return write_image(output_path, sr[..., :-1], alpha=sr[..., -1])

@@ -1,0 +1,160 @@
+"""The exercises' reference solutions agree with what srlib and Keras compute (the d2l "from scratch = concise" check).
+
+A chapter teaches an idea by having the learner write it out; the checker's reference is that
+written-out version, so here each one is compared with the library code or framework it stands for.
+"""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+import pytest
+
+from srlib import losses as srlib_losses
+from srlib.course.exercises.ch01 import PARAMETER_CASES, bicubic_input, srcnn_parameters, valid_output_size
+from srlib.course.exercises.ch02 import CONFIGS, fsrcnn_macs_per_hr_pixel, fsrcnn_parameters, transposed_output_size
+from srlib.course.exercises.ch03 import espcn_receptive_field, pixel_unshuffle, subpixel_channels
+from srlib.course.exercises.ch04 import discriminator_loss, expected_mse, generator_adversarial_loss, vgg_feature_shape
+from srlib.course.exercises.ch05 import best_alpha, interpolate, pareto_front, pirm_region
+from srlib.image import imresize, rgb2y
+from srlib.infer.upscaler import receptive_radius
+from srlib.models import FSRCNN, SRCNN
+from srlib.models.complexity import flops_per_output_pixel
+from srlib.models.espcn import ESPCN
+from srlib.models.network_interpolation import blend_weights
+from srlib.models.pixel_shuffle import PixelShuffle
+from srlib.viz import plane
+
+# --- chapter 01: SRCNN (Dong et al. 2014, sec. 3) -----------------------------------------------
+
+
+def test_srcnn_parameter_count_equals_keras():
+    for f1, f2, f3, n1, n2, c in PARAMETER_CASES:
+        assert SRCNN(f1, f2, f3, n1, n2, channels=c).count_params() == srcnn_parameters(f1, f2, f3, n1, n2, c)
+
+
+@pytest.mark.parametrize("size,f1,f2,f3", [(33, 9, 1, 5), (33, 9, 5, 5), (32, 9, 3, 5)])
+def test_valid_output_size_equals_keras(size, f1, f2, f3):
+    x = np.zeros((1, size, size, 1), np.float32)
+    for kernel in (f1, f2, f3):
+        x = keras.layers.Conv2D(1, kernel, padding="valid")(x)
+    assert x.shape[1] == valid_output_size(size, f1, f2, f3)
+
+
+def test_bicubic_input_is_what_the_upscaler_feeds_srcnn():
+    lr = np.random.default_rng(0).integers(0, 256, (12, 15, 3), dtype=np.uint8)
+    x = bicubic_input(lr, 3)
+    assert x.shape == (36, 45, 1) and x.dtype == np.float32
+    np.testing.assert_allclose(x[..., 0] * 255, imresize(rgb2y(lr), 3), atol=1e-3)
+
+
+# --- chapter 02: FSRCNN (Dong et al. 2016, sec. 3.2-3.3) ----------------------------------------
+
+
+@pytest.mark.parametrize("d,s,m", CONFIGS)
+def test_fsrcnn_parameter_formula_equals_keras(d, s, m):
+    assert fsrcnn_parameters(d, s, m) == FSRCNN(3, d=d, s=s, m=m).count_params()
+
+
+@pytest.mark.parametrize("d,s,m", CONFIGS)
+def test_fsrcnn_cost_formula_equals_the_complexity_module(d, s, m):
+    expected = flops_per_output_pixel(FSRCNN(3, d=d, s=s, m=m)) / 2
+    assert fsrcnn_macs_per_hr_pixel(d, s, m, 3) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(
+    "n,kernel,stride,padding", [(2, 3, 2, "valid"), (5, 9, 3, "same"), (7, 9, 2, "valid"), (4, 4, 4, "same")]
+)
+def test_transposed_output_size_equals_keras(n, kernel, stride, padding):
+    layer = keras.layers.Conv2DTranspose(1, kernel, strides=stride, padding=padding)
+    out = layer(np.zeros((1, n, n, 1), np.float32))
+    assert out.shape[1] == transposed_output_size(n, kernel, stride, padding)
+
+
+# --- chapter 03: sub-pixel convolution (Shi et al. 2016, sec. 2.2) ------------------------------
+
+
+@pytest.mark.parametrize("r,channels", [(2, 1), (3, 3), (4, 2)])
+def test_unshuffle_inverts_pixel_shuffle(r, channels):
+    image = np.random.default_rng(r).random((r * 3, r * 5, channels)).astype(np.float32)
+    features = pixel_unshuffle(image, r)
+    assert features.shape == (3, 5, r * r * channels)
+    assert np.array_equal(keras.ops.convert_to_numpy(PixelShuffle(r)(features[None]))[0], image)
+
+
+@pytest.mark.parametrize("scale,channels", [(2, 1), (3, 1), (4, 3)])
+def test_subpixel_channels_match_espcn(scale, channels):
+    model = ESPCN(scale, channels=channels)
+    assert model.get_layer("subpixel_conv").filters == subpixel_channels(channels, scale)
+
+
+@pytest.mark.parametrize("kernels", [(5, 3, 3), (9, 5, 5)])
+def test_receptive_field_matches_the_inference_radius(kernels):
+    assert espcn_receptive_field(kernels) == 2 * receptive_radius(ESPCN(3, kernels=kernels)) + 1
+
+
+# --- chapter 04: SRGAN (Ledig et al. 2017, sec. 2.2) --------------------------------------------
+
+
+def test_expected_mse_matches_sampled_phases():
+    # Monte Carlo over random phases: the flat guess has the texture's variance, a sharp guess twice it.
+    rng = np.random.default_rng(0)
+    amplitude = 0.3
+    truth = amplitude * np.sin(rng.uniform(0, 2 * np.pi, 200_000))
+    other = amplitude * np.sin(rng.uniform(0, 2 * np.pi, 200_000))
+    assert np.mean(truth**2) == pytest.approx(expected_mse(amplitude, "mean"), rel=0.01)
+    assert np.mean((truth - other) ** 2) == pytest.approx(expected_mse(amplitude, "sample"), rel=0.01)
+
+
+@pytest.mark.parametrize("height,width", [(96, 96), (64, 48), (100, 75)])
+def test_vgg_feature_shape_matches_keras_vgg19(height, width):
+    backbone = keras.applications.VGG19(include_top=False, weights=None, input_shape=(height, width, 3))
+    for layer, keras_name in (("vgg22", "block2_conv2"), ("vgg54", "block5_conv4")):
+        assert vgg_feature_shape(height, width, layer) == tuple(backbone.get_layer(keras_name).output.shape[1:])
+
+
+def test_adversarial_losses_match_srlib_losses():
+    rng = np.random.default_rng(4)
+    real, fake = rng.normal(0, 3, (6, 1)), rng.normal(0, 3, (6, 1))
+    srlib_g = keras.ops.convert_to_numpy(srlib_losses.generator_adversarial_loss(fake.astype(np.float32)))
+    srlib_d = keras.ops.convert_to_numpy(
+        srlib_losses.discriminator_loss(real.astype(np.float32), fake.astype(np.float32))
+    )
+    assert generator_adversarial_loss(fake) == pytest.approx(float(srlib_g), rel=1e-5)
+    assert discriminator_loss(real, fake) == pytest.approx(float(srlib_d), rel=1e-5)
+    # At D's point of indifference (logit 0, D = 1/2) the losses are log 2 and 2 log 2.
+    assert generator_adversarial_loss(np.zeros(3)) == pytest.approx(np.log(2))
+    assert discriminator_loss(np.zeros(3), np.zeros(3)) == pytest.approx(2 * np.log(2))
+
+
+# --- chapter 05: the perception-distortion plane (Blau et al. 2018, PIRM 2018) ------------------
+
+
+@pytest.mark.parametrize("rmse", np.linspace(0, 20, 81))
+def test_region_reference_agrees_with_the_library(rmse):
+    assert pirm_region(rmse) == plane.pirm_region(rmse)
+
+
+def test_interpolation_reference_agrees_with_blend_weights():
+    rng = np.random.default_rng(0)
+    a, b = [rng.normal(size=(2, 3))], [rng.normal(size=(2, 3))]
+    for alpha in (0, 0.4, 1):
+        np.testing.assert_allclose(interpolate(a, b, alpha)[0], blend_weights(a, b, alpha)[0])
+
+
+def test_front_and_operating_point_on_random_curves():
+    rng = np.random.default_rng(1)
+    for _ in range(20):
+        points = [tuple(p) for p in rng.integers(0, 5, (7, 2)).astype(float)]
+        front = pareto_front(points)
+        for i in range(len(points)):
+            beaten = any(np.all(np.array(q) <= points[i]) and np.any(np.array(q) < points[i]) for q in points)
+            assert (i in front) == (not beaten)
+        alphas = list(np.linspace(0, 1, 7))
+        rmse, niqe = [p[0] for p in points], [p[1] for p in points]
+        choice = best_alpha(alphas, rmse, niqe, 2.5)
+        fits = [i for i in range(7) if rmse[i] <= 2.5]
+        if not fits:
+            assert choice is None
+        else:
+            assert min(niqe[i] for i in fits) == niqe[alphas.index(choice)]
