@@ -6,9 +6,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.srlib-installed
 EXTRAS ?= dev
-# What `make lint` checks (and the pre-commit hooks). srlib/ and datasets/ join after their one
-# `ruff format` pass: then LINT_PATHS := . (and drop the `files:` lines in .pre-commit-config.yaml).
-LINT_PATHS := tests tools scripts
+# What `make lint` checks (the pre-commit hooks run the same): ruff over the whole repository.
+LINT_PATHS := .
 # Extra pytest options for `make test` and `make test-fast`, e.g. PYTEST_ARGS="-x -k exercises".
 PYTEST_ARGS ?=
 

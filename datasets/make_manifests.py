@@ -53,10 +53,16 @@ def _div2k_spec(
         "homepage": "https://data.vision.ee.ethz.ch/cvl/DIV2K/",
         "licence": "Released by the NTIRE organisers for academic research; read the terms on the DIV2K page.",
         "sources": [
-            {"url": f"https://data.vision.ee.ethz.ch/cvl/DIV2K/DIV2K_{split}_HR.zip", "format": "zip",
-             "folder": f"DIV2K_{split}_HR", "size": size, "sha256": sha256, "verified_here": False,
-             "note": "Official ETH Zurich archive. Size and sha256 as published in tensorflow/datasets "
-                     "(url_checksums/div2k.txt); not downloaded by the maintainers."},
+            {
+                "url": f"https://data.vision.ee.ethz.ch/cvl/DIV2K/DIV2K_{split}_HR.zip",
+                "format": "zip",
+                "folder": f"DIV2K_{split}_HR",
+                "size": size,
+                "sha256": sha256,
+                "verified_here": False,
+                "note": "Official ETH Zurich archive. Size and sha256 as published in tensorflow/datasets "
+                "(url_checksums/div2k.txt); not downloaded by the maintainers.",
+            },
         ],
         "names": [f"{i:04d}" for i in numbers],
         "notes": "Pixel checksums are not yet recorded; the archive sha256 is the integrity check.",
@@ -77,8 +83,13 @@ SPECS: list[dict] = [
         "homepage": "http://people.rennes.inria.fr/Aline.Roumy/results/SR_BMVC12.html",
         "licence": NO_LICENCE,
         "sources": [
-            {"url": f"{HF}/Set5/resolve/main/data/Set5_HR.tar.gz", "format": "tar.gz", "folder": "Set5_HR",
-             "verified_here": False, "note": MIRROR_NOTE},
+            {
+                "url": f"{HF}/Set5/resolve/main/data/Set5_HR.tar.gz",
+                "format": "tar.gz",
+                "folder": "Set5_HR",
+                "verified_here": False,
+                "note": MIRROR_NOTE,
+            },
         ],
         "measure": "Set5",
     },
@@ -93,8 +104,13 @@ SPECS: list[dict] = [
         ),
         "licence": NO_LICENCE + " Some images (lenna, barbara, ...) are classic test images of unclear origin.",
         "sources": [
-            {"url": f"{HF}/Set14/resolve/main/data/Set14_HR.tar.gz", "format": "tar.gz", "folder": "Set14_HR",
-             "verified_here": False, "note": MIRROR_NOTE},
+            {
+                "url": f"{HF}/Set14/resolve/main/data/Set14_HR.tar.gz",
+                "format": "tar.gz",
+                "folder": "Set14_HR",
+                "verified_here": False,
+                "note": MIRROR_NOTE,
+            },
         ],
         "measure": "Set14",
     },
@@ -114,12 +130,17 @@ SPECS: list[dict] = [
             "read them on the BSDS page before any other use."
         ),
         "sources": [
-            {"url": f"{HF}/BSD100/resolve/main/data/BSD100_HR.tar.gz", "format": "tar.gz", "folder": "BSD100_HR",
-             "verified_here": False, "note": MIRROR_NOTE},
+            {
+                "url": f"{HF}/BSD100/resolve/main/data/BSD100_HR.tar.gz",
+                "format": "tar.gz",
+                "folder": "BSD100_HR",
+                "verified_here": False,
+                "note": MIRROR_NOTE,
+            },
         ],
         "count": 100,
         "notes": "No copy was available to the maintainers: image names and pixel checksums are not yet recorded, "
-                 "so a download is checked only for its count of 100 images.",
+        "so a download is checked only for its count of 100 images.",
     },
     {
         "name": "Urban100",
@@ -135,13 +156,18 @@ SPECS: list[dict] = [
             "(source_selected.xlsx); no single licence covers the set — research use."
         ),
         "sources": [
-            {"url": f"{HF}/Urban100/resolve/main/data/Urban100_HR.tar.gz", "format": "tar.gz",
-             "folder": "Urban100_HR", "md5": "65d9d84a34b72c6f7ca1e26a12df1e4c", "verified_here": False,
-             "note": MIRROR_NOTE + " The archive md5 is the one the deepinv library publishes for this file."},
+            {
+                "url": f"{HF}/Urban100/resolve/main/data/Urban100_HR.tar.gz",
+                "format": "tar.gz",
+                "folder": "Urban100_HR",
+                "md5": "65d9d84a34b72c6f7ca1e26a12df1e4c",
+                "verified_here": False,
+                "note": MIRROR_NOTE + " The archive md5 is the one the deepinv library publishes for this file.",
+            },
         ],
         "names": [f"img_{i:03d}" for i in range(1, 101)],
         "notes": "No copy was available to the maintainers: names follow the mirror's documented layout "
-                 "(img_001 ... img_100); pixel checksums are not yet recorded.",
+        "(img_001 ... img_100); pixel checksums are not yet recorded.",
     },
     {
         "name": "T91",
@@ -157,10 +183,13 @@ SPECS: list[dict] = [
         "paper_url": "https://arxiv.org/abs/1501.00092",
         "licence": NO_LICENCE,
         "sources": [
-            {"url": "http://mmlab.ie.cuhk.edu.hk/projects/SRCNN/SRCNN_train.zip", "format": "zip",
-             "verified_here": False,
-             "note": "The SRCNN authors' training package (BMP images beside MATLAB/Caffe code; the HR folder is "
-                     "found by its image names). Not downloaded or checked by the maintainers."},
+            {
+                "url": "http://mmlab.ie.cuhk.edu.hk/projects/SRCNN/SRCNN_train.zip",
+                "format": "zip",
+                "verified_here": False,
+                "note": "The SRCNN authors' training package (BMP images beside MATLAB/Caffe code; the HR folder is "
+                "found by its image names). Not downloaded or checked by the maintainers.",
+            },
         ],
         "measure": "T91",
     },
@@ -177,18 +206,26 @@ SPECS: list[dict] = [
         "licence": NO_LICENCE,
         "sources": [],
         "notes": "No stable direct archive URL is recorded: get General-100 from the FSRCNN project page and pass "
-                 "local=... (it is checked against the pixel checksums below).",
+        "local=... (it is checked against the pixel checksums below).",
         "measure": "General-100",
     },
     _div2k_spec(
-        "train", "training", ["div2k", "div2k_train", "div2k-train-hr"],
+        "train",
+        "training",
+        ["div2k", "div2k_train", "div2k-train-hr"],
         "800 2K-resolution training images of the NTIRE 2017 challenge (HR only).",
-        3530603713, "9d0b9c463f6e35b6c62cc6a930ee2224f670b34c1df841a57670f9acf0f6c335", range(1, 801),
+        3530603713,
+        "9d0b9c463f6e35b6c62cc6a930ee2224f670b34c1df841a57670f9acf0f6c335",
+        range(1, 801),
     ),
     _div2k_spec(
-        "valid", "evaluation", ["div2k_valid", "div2k-val", "div2k-valid-hr"],
+        "valid",
+        "evaluation",
+        ["div2k_valid", "div2k-val", "div2k-valid-hr"],
         "100 2K-resolution validation images of the NTIRE 2017 challenge (HR only).",
-        448993893, "20dd31fd84d777bc1cf5d6b7654a3f569c0aec74458ae094122ad1d0489900fc", range(801, 901),
+        448993893,
+        "20dd31fd84d777bc1cf5d6b7654a3f569c0aec74458ae094122ad1d0489900fc",
+        range(801, 901),
     ),
     {
         "name": "photos",
@@ -230,7 +267,9 @@ def _measure(folder: Path) -> list[dict]:
     records = []
     for path in list_images(folder):
         image = read_image(path)
-        records.append({"name": path.stem, "file": path.name, "shape": list(image.shape), "pixel_sha256": pixel_checksum(image)})
+        records.append(
+            {"name": path.stem, "file": path.name, "shape": list(image.shape), "pixel_sha256": pixel_checksum(image)}
+        )
     return records
 
 
@@ -279,7 +318,9 @@ def _manifest_path(out: Path, name: str) -> Path:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--root", type=Path, default=DEFAULT_ROOT, help="folder holding Set5/, Set14/, T91/, General-100/")
+    parser.add_argument(
+        "--root", type=Path, default=DEFAULT_ROOT, help="folder holding Set5/, Set14/, T91/, General-100/"
+    )
     parser.add_argument("--out", type=Path, default=MANIFEST_DIR, help="where the JSON manifests go")
     parser.add_argument("--check", action="store_true", help="only compare; exit 1 if a manifest would change")
     args = parser.parse_args(argv)

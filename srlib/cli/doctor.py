@@ -28,13 +28,13 @@ from typing import Any
 import psutil
 
 from srlib.course.setup import RUNTIMES_FILE, expected_runtime, format_runtime
-from srlib.quiet import import_tensorflow
 from srlib.data.cache import cache_dir, find_cached_folder
 from srlib.data.registry import DATASETS
 from srlib.data.verify import stamp_is_current
 from srlib.errors import SRLibError
 from srlib.models.vgg_weights import keras_home, vgg19_weights_cached, vgg19_weights_file
 from srlib.profiles import PROFILES
+from srlib.quiet import import_tensorflow
 
 __all__ = ["collect_report", "format_report", "register", "run", "find_chromium", "NO_GPU_NOTE"]
 

@@ -24,8 +24,8 @@ import sys
 from collections.abc import Sequence
 from types import ModuleType
 
-from srlib.quiet import Captured, native_stderr_captured, probe_tensorflow_devices, quiet_environment
 from srlib.errors import SRLibError
+from srlib.quiet import Captured, native_stderr_captured, probe_tensorflow_devices, quiet_environment
 
 __all__ = ["COMMANDS", "build_parser", "main"]
 

@@ -20,7 +20,7 @@ import numpy as np
 from srlib.data.cache import cache_dir, find_cached_folder, writable_cache_dir
 from srlib.data.download import fetch_dataset
 from srlib.data.photos import photo_entry, source_path
-from srlib.data.registry import DATASETS, lookup
+from srlib.data.registry import DATASETS, DatasetEntry, lookup
 from srlib.data.verify import ensure_verified
 from srlib.errors import SRLibError
 from srlib.image.crop import modcrop
@@ -31,7 +31,9 @@ __all__ = ["dataset_path", "load_images", "validation_images"]
 
 def _as_folder(path: Path) -> Path:
     if not path.exists():
-        raise SRLibError(f"data folder not found: {path} — check the path, or use a registered dataset name ({', '.join(DATASETS)})")
+        raise SRLibError(
+            f"data folder not found: {path} — check the path, or use a registered dataset name ({', '.join(DATASETS)})"
+        )
     if not path.is_dir():
         raise SRLibError(f"not a folder: {path} — give a folder of images or a registered dataset name")
     return path

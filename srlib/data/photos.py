@@ -54,4 +54,3 @@ def photo_entry(entry: DatasetEntry | None = None) -> DatasetEntry:
     """The photos entry with shapes and pixel checksums measured on the installed originals."""
     entry = entry or get_entry("photos")
     return replace(entry, images=_measured_records(tuple(entry.images), str(skimage_data_dir())))
-

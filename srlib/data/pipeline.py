@@ -30,8 +30,8 @@ prefetching.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 import tensorflow as tf
@@ -104,7 +104,9 @@ def rescaled_copies(hr_images: Sequence, factors: Sequence[float] = (0.9, 0.8, 0
     return originals + copies
 
 
-def _check_options(scale: int, patch_size: int, batch_size: int, input_mode: str, channels: str) -> tuple[int, int, int]:
+def _check_options(
+    scale: int, patch_size: int, batch_size: int, input_mode: str, channels: str
+) -> tuple[int, int, int]:
     scale, patch_size, batch_size = int(scale), int(patch_size), int(batch_size)
     if scale < 1:
         raise SRLibError(f"scale={scale}: give a positive integer upscaling factor such as 2, 3 or 4")
@@ -264,12 +266,16 @@ class _PatchSampler:
     def __call__(self, step):
         prepared, scale, size = self.prepared, self.prepared.scale, self.prepared.patch_size
         keys = tf.random.experimental.stateless_split(tf.stack([tf.constant(self.seed, tf.int64), step]), num=2)
-        where = tf.random.stateless_uniform([self.batch_size], seed=keys[0], minval=0, maxval=self.total, dtype=tf.int64)
+        where = tf.random.stateless_uniform(
+            [self.batch_size], seed=keys[0], minval=0, maxval=self.total, dtype=tf.int64
+        )
         image = tf.searchsorted(self.ends, where, side="right")
         local = where - tf.gather(self.starts, image)
         lr_top = local // tf.gather(self.columns, image)
         lr_left = local % tf.gather(self.columns, image)
-        target = _gather_patches(self.hr_flat, self.hr_offset, self.hr_width, image, lr_top * scale, lr_left * scale, size)
+        target = _gather_patches(
+            self.hr_flat, self.hr_offset, self.hr_width, image, lr_top * scale, lr_left * scale, size
+        )
         if prepared.input_mode == "lr":
             source = _gather_patches(self.in_flat, self.in_offset, self.in_width, image, lr_top, lr_left, size // scale)
         else:

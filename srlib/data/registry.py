@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from srlib.errors import SRLibError
 
@@ -191,9 +192,13 @@ def load_manifest(source: str | Path | Mapping[str, Any]) -> DatasetEntry:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise SRLibError(f"dataset manifest not found: {path} — reinstall srlib or rerun datasets/make_manifests.py") from None
+        raise SRLibError(
+            f"dataset manifest not found: {path} — reinstall srlib or rerun datasets/make_manifests.py"
+        ) from None
     except json.JSONDecodeError as exc:
-        raise SRLibError(f"dataset manifest {path} is not valid JSON ({exc.msg}, line {exc.lineno}) — rerun datasets/make_manifests.py") from None
+        raise SRLibError(
+            f"dataset manifest {path} is not valid JSON ({exc.msg}, line {exc.lineno}) — rerun datasets/make_manifests.py"
+        ) from None
     return _entry_from_dict(data)
 
 

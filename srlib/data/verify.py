@@ -13,6 +13,7 @@ cache folders as a hidden file, for a user's own folder only in memory.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -165,10 +166,8 @@ def _read_stamp(folder: Path) -> dict | None:
 
 
 def _write_stamp(folder: Path, stamp: dict) -> None:
-    try:
+    with contextlib.suppress(OSError):  # a read-only cache only costs a re-check next time
         atomic_write_json(folder / STAMP_NAME, stamp, indent=None)
-    except OSError:
-        pass  # a read-only cache only costs a re-check next time
 
 
 def record_verified(entry: DatasetEntry, folder: Path) -> None:

@@ -21,8 +21,15 @@ from dataclasses import dataclass
 
 import keras
 
-__all__ = ["LayerCost", "layer_costs", "parameter_count", "macs_per_input_pixel", "flops_per_output_pixel", "flops_per_image",
-           "output_area"]
+__all__ = [
+    "LayerCost",
+    "layer_costs",
+    "parameter_count",
+    "macs_per_input_pixel",
+    "flops_per_output_pixel",
+    "flops_per_image",
+    "output_area",
+]
 
 
 @dataclass(frozen=True)
@@ -75,8 +82,18 @@ def layer_costs(model) -> list[LayerCost]:
             costs.append(LayerCost(layer.name, "conv", kh, c_in, c_out, params, kh * kw * c_in * c_out, area))
         elif isinstance(getattr(layer, "scale", None), int) and type(layer).__name__ == "PixelShuffle":
             area *= layer.scale**2
-            costs.append(LayerCost(layer.name, "pixel_shuffle", 0, _channels(layer.input.shape),
-                                   _channels(layer.output.shape), params, 0, area))
+            costs.append(
+                LayerCost(
+                    layer.name,
+                    "pixel_shuffle",
+                    0,
+                    _channels(layer.input.shape),
+                    _channels(layer.output.shape),
+                    params,
+                    0,
+                    area,
+                )
+            )
         else:
             kind = "prelu" if isinstance(layer, keras.layers.PReLU) else "other"
             channels = _channels(layer.output.shape) if hasattr(layer, "output") else 0
@@ -104,8 +121,13 @@ def parameter_count(model, *, weights_only: bool = False) -> int:
     """
     if not weights_only:
         return int(sum(cost.params for cost in layer_costs(model)))
-    return int(sum(cost.kernel**2 * cost.in_channels * cost.out_channels for cost in layer_costs(model)
-                   if cost.kind in ("conv", "deconv")))
+    return int(
+        sum(
+            cost.kernel**2 * cost.in_channels * cost.out_channels
+            for cost in layer_costs(model)
+            if cost.kind in ("conv", "deconv")
+        )
+    )
 
 
 def macs_per_input_pixel(model) -> float:

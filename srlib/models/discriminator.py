@@ -53,7 +53,9 @@ class SRGANDiscriminator(keras.Model):
         **kwargs,
     ) -> None:
         if patch_size is not None and int(patch_size) < 1:
-            raise SRLibError(f"SRGANDiscriminator: patch_size={patch_size} — give a positive size, or None for any size")
+            raise SRLibError(
+                f"SRGANDiscriminator: patch_size={patch_size} — give a positive size, or None for any size"
+            )
         size = None if patch_size is None else int(patch_size)
         inputs = keras.Input(shape=(size, size, channels), name="image")
         x = keras.layers.Rescaling(2.0, offset=-1.0, name="to_symmetric_range")(inputs)
@@ -78,7 +80,12 @@ class SRGANDiscriminator(keras.Model):
         x = keras.layers.LeakyReLU(negative_slope=0.2, name="dense_act")(x)
         outputs = keras.layers.Dense(1, name="logit")(x)
         super().__init__(inputs=inputs, outputs=outputs, name=name, **kwargs)
-        self.patch_size, self.filters, self.dense_units, self.channels = size, int(filters), int(dense_units), int(channels)
+        self.patch_size, self.filters, self.dense_units, self.channels = (
+            size,
+            int(filters),
+            int(dense_units),
+            int(channels),
+        )
 
     def feature_model(self, layers: tuple[str, ...] = DISCRIMINATOR_FEATURE_LAYERS) -> keras.Model:
         """A model sharing these weights that returns ``[logit, *features of layers]`` in one pass."""

@@ -10,7 +10,7 @@ Y channel. Input and output are on ``[0, 1]``.
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import keras
 
@@ -85,5 +85,5 @@ class ESPCN(keras.Model):
         }
 
     @classmethod
-    def from_config(cls, config: dict) -> "ESPCN":
+    def from_config(cls, config: dict) -> ESPCN:
         return cls(**config)

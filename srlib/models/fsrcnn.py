@@ -76,7 +76,7 @@ class FSRCNN(keras.Model):
         }
 
     @classmethod
-    def from_config(cls, config: dict) -> "FSRCNN":
+    def from_config(cls, config: dict) -> FSRCNN:
         return cls(**config)
 
 

@@ -52,14 +52,18 @@ def blend_weights(weights_a: Sequence[np.ndarray], weights_b: Sequence[np.ndarra
     """
     alpha = check_alpha(alpha)
     if len(weights_a) != len(weights_b):
-        raise SRLibError(f"blend_weights: {len(weights_a)} arrays against {len(weights_b)} — give the weights of two "
-                         "models of the same architecture")
+        raise SRLibError(
+            f"blend_weights: {len(weights_a)} arrays against {len(weights_b)} — give the weights of two "
+            "models of the same architecture"
+        )
     blended = []
     for index, (a, b) in enumerate(zip(weights_a, weights_b)):
         a, b = np.asarray(a), np.asarray(b)
         if a.shape != b.shape:
-            raise SRLibError(f"blend_weights: array {index} has shape {a.shape} in a and {b.shape} in b — give the "
-                             "weights of two models of the same architecture")
+            raise SRLibError(
+                f"blend_weights: array {index} has shape {a.shape} in a and {b.shape} in b — give the "
+                "weights of two models of the same architecture"
+            )
         if not np.issubdtype(a.dtype, np.floating):
             blended.append(a.copy())
             continue

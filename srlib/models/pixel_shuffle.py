@@ -85,7 +85,7 @@ class ICNR(keras.initializers.Initializer):
         return {"scale": self.scale, "base": keras.initializers.serialize(self.base)}
 
     @classmethod
-    def from_config(cls, config: dict) -> "ICNR":
+    def from_config(cls, config: dict) -> ICNR:
         config = dict(config)
         config["base"] = keras.initializers.deserialize(config["base"])
         return cls(**config)

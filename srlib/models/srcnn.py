@@ -70,7 +70,7 @@ class SRCNN(keras.Model):
         self.scale = None  # SRCNN works at any scale: the bicubic upscaling sets it
 
     @classmethod
-    def preset(cls, preset: str, channels: int = 1, **kwargs) -> "SRCNN":
+    def preset(cls, preset: str, channels: int = 1, **kwargs) -> SRCNN:
         """``SRCNN.preset("9-1-5")`` or ``"9-5-5"``, ``n1=64, n2=32`` as in the paper."""
         if preset not in SRCNN_PRESETS:
             raise SRLibError(f"unknown SRCNN preset {preset!r} — use one of {', '.join(SRCNN_PRESETS)}")
@@ -90,5 +90,5 @@ class SRCNN(keras.Model):
         }
 
     @classmethod
-    def from_config(cls, config: dict) -> "SRCNN":
+    def from_config(cls, config: dict) -> SRCNN:
         return cls(**config)

@@ -129,7 +129,7 @@ class SRResNet(keras.Model):
         }
 
     @classmethod
-    def from_config(cls, config: dict) -> "SRResNet":
+    def from_config(cls, config: dict) -> SRResNet:
         return cls(**config)
 
 

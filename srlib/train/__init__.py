@@ -8,8 +8,19 @@ import lazy_loader
 
 __getattr__, __dir__, __all__ = lazy_loader.attach(
     __name__,
-    submodules=["callbacks", "checkpoint", "engine", "gan_callbacks", "optimizers", "precision", "recipe", "runs", "srgan",
-                "stages", "export"],
+    submodules=[
+        "callbacks",
+        "checkpoint",
+        "engine",
+        "gan_callbacks",
+        "optimizers",
+        "precision",
+        "recipe",
+        "runs",
+        "srgan",
+        "stages",
+        "export",
+    ],
     submod_attrs={
         "engine": ["train", "seed_everything"],
         "runs": ["run_folder"],

@@ -14,8 +14,8 @@ Build the model inside :func:`dtype_policy`; ship it as float32 with :func:`floa
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import keras
 import tensorflow as tf
