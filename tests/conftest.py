@@ -8,14 +8,14 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("SRLIB_SHARED", REPO.parent / "shared"))
+SHARED = Path(os.environ.get("SRLIB_SHARED", REPO.parent / "shared")).resolve()
 
 # Set before any test runs, so that srlib and every kernel or subprocess a test starts inherit them:
 # the smallest profile, quiet TensorFlow, and the course's ../shared (datasets, reference files).
 os.environ["SRLIB_PROFILE"] = "smoke"
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 if SHARED.is_dir():
-    os.environ.setdefault("SRLIB_SHARED", str(SHARED.resolve()))
+    os.environ.setdefault("SRLIB_SHARED", str(SHARED))
 
 
 @pytest.fixture(scope="session")
