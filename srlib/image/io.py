@@ -16,13 +16,13 @@ from __future__ import annotations
 import os
 import re
 import struct
-import tempfile
 from pathlib import Path
 
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from srlib.errors import SRLibError
+from srlib.files import atomic_path
 
 __all__ = ["read_image", "read_image_with_alpha", "write_image", "IMAGE_SUFFIXES", "list_images"]
 
@@ -151,13 +151,6 @@ def write_image(path: str | os.PathLike, image: np.ndarray, alpha: np.ndarray | 
     fmt = Image.registered_extensions().get(path.suffix.lower())
     if fmt is None:
         raise SRLibError(f"cannot write {path}: unknown image suffix '{path.suffix}' — use .png")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            img.save(handle, format=fmt)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    with atomic_path(path) as tmp, open(tmp, "wb") as handle:
+        img.save(handle, format=fmt)
     return path

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from srlib.errors import SRLibError
+from srlib.files import atomic_path
 
 __all__ = [
     "CHECKPOINT_NAME",
@@ -42,10 +43,6 @@ def model_identity(model, scale: int) -> dict:
     return json.loads(json.dumps({"model": type(model).__name__, "config": config, "scale": int(scale)}, default=str))
 
 
-def _atomic_path(path: Path, suffix: str) -> Path:
-    return path.with_name(f".{path.stem}.tmp-{os.getpid()}{suffix}")
-
-
 def save_state(path: str | os.PathLike, state: Mapping[str, Sequence], meta: dict[str, Any]) -> Path:
     """Write ``state`` (group name -> list of arrays, e.g. ``{"weight": ..., "optimizer": ...}``) and ``meta`` atomically.
 
@@ -56,12 +53,10 @@ def save_state(path: str | os.PathLike, state: Mapping[str, Sequence], meta: dic
         f"{group}_{i:04d}": np.asarray(value) for group, values in state.items() for i, value in enumerate(values)
     }
     arrays["meta"] = np.array(json.dumps(meta))
-    tmp = _atomic_path(path, ".npz")
-    with open(tmp, "wb") as handle:
+    with atomic_path(path, ".npz") as tmp, open(tmp, "wb") as handle:
         np.savez(handle, **arrays)
         handle.flush()
         os.fsync(handle.fileno())
-    os.replace(tmp, path)
     return path
 
 
@@ -99,7 +94,6 @@ def check_identity(path: Path, meta: dict, expected: dict) -> None:
 def save_model(model, path: str | os.PathLike) -> Path:
     """``model.save`` in Keras' native format, atomically (Keras wants the name to end in .keras)."""
     path = Path(path)
-    tmp = _atomic_path(path, ".keras")
-    model.save(tmp)
-    os.replace(tmp, path)
+    with atomic_path(path, ".keras") as tmp:
+        model.save(tmp)
     return path
