@@ -70,6 +70,9 @@ def _div2k_spec(
 
 
 # The facts, typed in once. "measure": folder name under --root whose images give names and checksums.
+# The validation split: every 10th BSD200 image by sorted name (20 images), held out of training.
+VALIDATION_SPLIT = {"name": "BSD200-val", "every": 10, "count": 20}
+
 SPECS: list[dict] = [
     {
         "name": "Set5",
@@ -209,6 +212,60 @@ SPECS: list[dict] = [
         "local=... (it is checked against the pixel checksums below).",
         "measure": "General-100",
     },
+    {
+        "name": "BSD200",
+        "aliases": ["BSDS200", "bsd-200", "BSD300-train"],
+        "role": "training",
+        "description": (
+            "The 200 training images of the Berkeley Segmentation Dataset (BSD300), 481x321 or 321x481; with T91 "
+            "the '291' training set of VDSR and later papers. Disjoint from the BSD100 test split. "
+            f"{VALIDATION_SPLIT['count']} of its images are held out as {VALIDATION_SPLIT['name']} and never trained on."
+        ),
+        "citation": (
+            "D. Martin, C. Fowlkes, D. Tal, J. Malik. A Database of Human Segmented Natural Images and its "
+            "Application to Evaluating Segmentation Algorithms and Measuring Ecological Statistics. ICCV 2001."
+        ),
+        "homepage": "https://www2.eecs.berkeley.edu/Research/Projects/CS/vision/bsds/",
+        "licence": (
+            "Berkeley's terms for the BSDS images: non-commercial research and educational use — "
+            "read them on the BSDS page before any other use."
+        ),
+        "sources": [
+            {
+                "url": "https://www2.eecs.berkeley.edu/Research/Projects/CS/vision/bsds/BSDS300-images.tgz",
+                "format": "tar.gz",
+                "folder": "BSDS300/images/train",
+                "verified_here": False,
+                "note": "The Berkeley archive (JPEG; the maintainers' copy is a lossless PNG conversion, so the pixel "
+                "checksums hold for a JPEG decoder that decodes the files as libjpeg does). Not downloaded or "
+                "checked by the maintainers.",
+            },
+        ],
+        "measure": "BSD200",
+    },
+    {
+        "name": VALIDATION_SPLIT["name"],
+        "aliases": ["validation", "val", "bsd200-validation"],
+        "kind": "split",
+        "split_of": "BSD200",
+        "role": "validation",
+        "description": (
+            f"The course's validation split: {VALIDATION_SPLIT['count']} BSD200 images (every "
+            f"{VALIDATION_SPLIT['every']}th by sorted name) kept out of all training. Checkpoints and models are "
+            "chosen on it; Set5, Set14, BSD100 and Urban100 only report. No shipped model had been trained on "
+            "BSD200 when the split was made, so none of them has seen these images."
+        ),
+        "citation": (
+            "D. Martin, C. Fowlkes, D. Tal, J. Malik. A Database of Human Segmented Natural Images and its "
+            "Application to Evaluating Segmentation Algorithms and Measuring Ecological Statistics. ICCV 2001."
+        ),
+        "homepage": "https://www2.eecs.berkeley.edu/Research/Projects/CS/vision/bsds/",
+        "licence": "As BSD200 (a subset of it).",
+        "sources": [],
+        "notes": "Made from a copy of BSD200: download or place BSD200 and the split is read from it.",
+        "measure": "BSD200",
+        "every": VALIDATION_SPLIT["every"],
+    },
     _div2k_spec(
         "train",
         "training",
@@ -275,12 +332,12 @@ def _measure(folder: Path) -> list[dict]:
 
 def build_manifest(spec: dict, root: Path, previous: dict | None) -> tuple[dict, str]:
     """The manifest dict for one spec, and where its image records came from."""
-    manifest = {k: v for k, v in spec.items() if k not in ("measure", "names")}
+    manifest = {k: v for k, v in spec.items() if k not in ("measure", "names", "every")}
     manifest.setdefault("kind", "archive")
     manifest["order"] = SPECS.index(spec)  # the registry lists datasets in this file's order
     folder = root / spec["measure"] if spec.get("measure") else None
     if folder is not None and folder.is_dir():
-        manifest["images"] = _measure(folder)
+        manifest["images"] = _measure(folder)[:: spec["every"]] if "every" in spec else _measure(folder)
         manifest["checksums_origin"] = (
             "measured by datasets/make_manifests.py from the maintainers' copy (PNG, lossless conversions of "
             "the originals where those were BMP)"

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
 
 from srlib.data.cache import cache_dir, find_cached_folder
 from srlib.data.datasets import dataset_path
 from srlib.data.registry import DATASETS, get_entry
+from srlib.data.splits import split_images
 from srlib.data.verify import record_verified, verify_folder
 from srlib.errors import SRLibError
 
@@ -50,6 +52,11 @@ def download(args: argparse.Namespace) -> int:
 def verify(args: argparse.Namespace) -> int:
     """Fully re-check a dataset folder (the cached copy, or FOLDER) against the manifest."""
     entry = get_entry(args.name)
+    if entry.kind == "split":  # checked inside its parent's folder
+        folder = Path(args.folder) if args.folder else dataset_path(entry.name, download=False)
+        images = split_images(entry, folder)
+        print(f"{entry.name} OK in {folder}: pixel checksums of all {len(images)} images of the split match")
+        return 0
     if args.folder:
         folder = args.folder
     elif entry.kind == "embedded":

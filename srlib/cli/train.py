@@ -20,13 +20,15 @@ from srlib.train.export import export_recipe
 from srlib.train.precision import bfloat16_warning
 from srlib.train.recipe import load_recipe
 from srlib.train.runs import runs_root
-from srlib.train.stages import train_recipe
+from srlib.train.stages import runnable_stages, train_recipe
 
 __all__ = ["register", "run"]
 
 HELP = """\
 Run a recipe's stages in order, each in DIR/<stage> (checkpoint, best.keras, TensorBoard logs).
 Run the same command again after an interruption and it resumes; finished stages are skipped.
+A stage that starts from a shipped file (start.weights with its sha256) begins the run; the stages
+before it are that file's history and run only when --stage names one of them.
 A stage that starts from another recipe's stage trains that one first, in the sibling folder of DIR
 named after the other recipe. --export evaluates the last stage's best model on Set5 and Set14 and
 writes it with its JSON record into srlib/models/weights (or --weights-dir); it trains nothing."""
@@ -56,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"note: {last.name} is at step {record['steps_done']} of {last.schedule.last_step}", file=sys.stderr)
         print(json.dumps({key: record[key] for key in ("weights", "best_step", "steps_done", "measured")}))
         return 0
-    stages = recipe.stages_until(args.stage)
+    stages = runnable_stages(recipe, args.stage)
     _set_threads(stages[-1].threads)
     warning = bfloat16_warning(stages[-1].precision)
     if warning:

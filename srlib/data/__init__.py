@@ -4,6 +4,8 @@
 * ``load_images(name_or_folder, limit=...)`` — ``[(name, uint8 image), ...]``
 * ``load_or_fallback(name, ...)`` — the same, from the cache or ``../shared``, else a few photos
 * ``validation_images(name_or_folder, scale)`` — modcropped ground truth
+* ``VALIDATION_SET`` (``"BSD200-val"``): the split models are chosen on; ``without_held_out`` drops it
+  from its parent's training images
 * ``registry()`` / ``DATASETS``, ``verify_folder(name, folder)``, ``pixel_checksum(image)``
 * ``prepare_training_images(hr_images, scale=...)`` and ``training_dataset(prepared, ...)`` — the
   tf.data pipeline
@@ -19,6 +21,7 @@ from srlib.data.cache import cache_dir
 from srlib.data.checksums import pixel_checksum
 from srlib.data.datasets import dataset_path, load_images, validation_images
 from srlib.data.registry import DATASETS, DatasetEntry, registry  # the function, not the module of that name
+from srlib.data.splits import VALIDATION_SET, held_out_names, without_held_out
 from srlib.data.verify import Verification, verify_folder
 
 __getattr__, _lazy_dir, _lazy_names = lazy_loader.attach(
@@ -34,6 +37,9 @@ __all__ = [
     "dataset_path",
     "load_images",
     "validation_images",
+    "VALIDATION_SET",
+    "held_out_names",
+    "without_held_out",
     "registry",
     "DATASETS",
     "DatasetEntry",

@@ -5,7 +5,8 @@
 1. ``local=``: the user's own copy of a registered dataset, checked against its manifest;
 2. a ``Path``, or a string that is not a registered name, naming an existing folder: used as it is;
 3. ``"photos"``: the embedded photographs, written once into the cache;
-4. a registered name: ``$SRLIB_DATA/<name>`` if present (checked), else downloaded there.
+4. a registered name: ``$SRLIB_DATA/<name>`` if present (checked), else downloaded there;
+   a split (``BSD200-val``) lives in its parent's folder, and ``load_images`` reads only its images.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from srlib.data.cache import cache_dir, find_cached_folder, writable_cache_dir
 from srlib.data.download import fetch_dataset
 from srlib.data.photos import photo_entry, source_path
 from srlib.data.registry import DATASETS, DatasetEntry, lookup
+from srlib.data.splits import split_images
 from srlib.data.verify import ensure_verified
 from srlib.errors import SRLibError
 from srlib.image.crop import modcrop
@@ -73,6 +75,8 @@ def dataset_path(
 
     if entry.kind == "embedded":
         return _materialise_photos(cache_dir() / entry.name)
+    if entry.kind == "split":  # its images are named files of the parent's folder
+        return dataset_path(entry.split_of, download=download, progress=progress)
 
     cached = find_cached_folder(entry)
     if cached is not None:
@@ -92,6 +96,9 @@ def load_images(
     if limit is not None and int(limit) < 1:
         raise SRLibError(f"limit={limit}: give a positive number of images, or None for all")
     folder = dataset_path(name_or_folder, download=download)
+    entry = None if isinstance(name_or_folder, os.PathLike) else lookup(str(name_or_folder))
+    if entry is not None and entry.kind == "split":
+        return split_images(entry, folder)[:limit]
     files = list_images(folder)  # a clear error for an empty folder
     if limit is not None:
         files = files[: int(limit)]

@@ -77,13 +77,20 @@ class DatasetEntry:
     homepage: str = ""
     paper_url: str = ""
     aliases: tuple[str, ...] = ()
-    kind: str = "archive"  # "archive" (downloaded) or "embedded" (made from files installed with a package)
+    # "archive" (downloaded), "embedded" (made from files installed with a package) or "split"
+    # (named images of another registered dataset, ``split_of``, held out of training on it)
+    kind: str = "archive"
     sources: tuple[Source, ...] = ()
     count: int | None = None
     images: tuple[ImageRecord, ...] = ()
     checksums_origin: str = ""
     notes: str = ""
     extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def split_of(self) -> str:
+        """For a split, the registered dataset its images come from; else ``""``."""
+        return str(self.extra.get("split_of", "")) if self.kind == "split" else ""
 
     @property
     def has_names(self) -> bool:

@@ -23,6 +23,7 @@ import numpy as np
 
 from srlib.data.datasets import dataset_path, load_images
 from srlib.data.registry import lookup
+from srlib.data.splits import split_images, without_held_out
 from srlib.errors import SRLibError
 
 __all__ = ["ImageSet", "load_or_fallback", "shared_datasets_dir"]
@@ -65,11 +66,12 @@ def _shared_copy(name: str) -> Path | None:
     entry = lookup(name)
     if shared is None or entry is None:
         return None
-    folder = shared / entry.name
+    parent = entry.split_of or entry.name  # a split is read from its parent's copy
+    folder = shared / parent
     if not folder.is_dir():
         return None
     try:
-        return dataset_path(entry.name, local=folder, download=False)
+        return dataset_path(parent, local=folder, download=False)
     except SRLibError:
         return None  # a shared copy that fails its manifest check is not used
 
@@ -80,18 +82,28 @@ def load_or_fallback(
     fallback: str = "photos",
     download: bool = True,
     limit: int | None = None,
+    for_training: bool = False,
 ) -> ImageSet:
     """Images of dataset ``name`` from a shared copy, the cache or a download; else ``fallback``'s.
 
     ``download=False`` never touches the network (smoke runs, CI). ``limit`` keeps the
-    first few images (sorted by name).
+    first few images (sorted by name). ``for_training=True`` leaves out the images the
+    validation split holds out (BSD200 without BSD200-val).
     """
+
+    def kept(images: list) -> list:
+        return without_held_out(name, images)[:limit] if for_training else images
 
     folder = _shared_copy(name)
     if folder is not None:
-        return ImageSet(name, name, load_images(folder, limit=limit), f"{name}: shared copy in {folder}")
+        entry = lookup(name)
+        if entry is not None and entry.kind == "split":
+            images = split_images(entry, folder)[:limit]
+        else:
+            images = kept(load_images(folder, limit=None if for_training else limit))
+        return ImageSet(name, name, images, f"{name}: shared copy in {folder}")
     try:
-        images = load_images(name, limit=limit, download=download)
+        images = kept(load_images(name, limit=None if for_training else limit, download=download))
         return ImageSet(name, name, images, f"{name}: from the data cache")
     except SRLibError as error:
         reason = str(error).split(" — ")[0]

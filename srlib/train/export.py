@@ -21,6 +21,7 @@ from typing import Any
 
 from srlib.data import load_images
 from srlib.data.registry import lookup
+from srlib.data.splits import held_out_names
 from srlib.errors import SRLibError
 from srlib.eval.protocol import bicubic_upscaler, evaluate_model
 from srlib.files import atomic_write_json
@@ -149,13 +150,12 @@ def data_checksums(names: Sequence[str]) -> dict[str, dict]:
         if entry is None or not entry.has_pixel_checksums:
             record[Path(name).name] = {"images": None, "pixels_sha256": None, "registered": False}  # no path
             continue
-        listing = "".join(
-            f"{image.name} {image.pixel_sha256}\n" for image in sorted(entry.images, key=lambda i: i.name)
-        )
-        record[entry.name] = {
-            "images": len(entry.images),
-            "pixels_sha256": hashlib.sha256(listing.encode()).hexdigest(),
-        }
+        held_out = held_out_names(entry.name)  # a validation split's images are never trained on
+        kept = sorted((image for image in entry.images if image.name not in held_out), key=lambda i: i.name)
+        listing = "".join(f"{image.name} {image.pixel_sha256}\n" for image in kept)
+        record[entry.name] = {"images": len(kept), "pixels_sha256": hashlib.sha256(listing.encode()).hexdigest()}
+        if held_out:
+            record[entry.name]["held_out"] = len(held_out)
     return record
 
 

@@ -23,6 +23,7 @@ import keras
 
 from srlib.data import load_images
 from srlib.data.pipeline import rescaled_copies, training_dataset
+from srlib.data.splits import without_held_out
 from srlib.errors import SRLibError
 from srlib.losses.pixel import pixel_loss
 from srlib.models.discriminator import SRGANDiscriminator
@@ -35,7 +36,7 @@ from srlib.train.precision import dtype_policy
 from srlib.train.recipe import PIXEL_LOSSES, Recipe, Stage, Start, load_recipe
 from srlib.train.srgan import SRGAN, train_srgan
 
-__all__ = ["train_recipe", "stage_folder", "file_sha256"]
+__all__ = ["train_recipe", "runnable_stages", "stage_folder", "file_sha256"]
 
 Images = Mapping[str, Sequence]  # dataset name -> HR images, to train on other data than the registry's
 
@@ -61,11 +62,23 @@ class _Loader:
         return list(self.images[name])
 
     def training(self, sets: tuple[str, ...], rescale: tuple[float, ...]) -> list:
-        """The HR images of ``sets`` in order, then their ``rescale`` copies (FSRCNN sec. 4.1)."""
+        """The HR images of ``sets`` in order, without the validation split's, then their ``rescale`` copies
+        (FSRCNN sec. 4.1)."""
         if (sets, rescale) not in self.prepared:
-            hr = [item for name in sets for item in self.get(name)]
+            hr = [item for name in sets for item in without_held_out(name, self.get(name))]
             self.prepared[sets, rescale] = rescaled_copies(hr, rescale) if rescale else hr
         return self.prepared[sets, rescale]
+
+
+def runnable_stages(recipe: Recipe, until: str | None) -> tuple[Stage, ...]:
+    """The stages ``train_recipe`` runs: up to ``until``, from the last one that starts from a shipped file.
+
+    A stage that starts from a file in srlib/models/weights (named with its SHA-256) cuts the chain:
+    the stages before it are the history of that file, run only when ``until`` names one of them.
+    """
+    stages = recipe.stages_until(until)
+    cut = max((i for i, stage in enumerate(stages) if stage.start.weights is not None), default=0)
+    return stages[cut:]
 
 
 def train_recipe(
@@ -100,7 +113,7 @@ class _Run:
 
     def stages(self, recipe: Recipe, run_dir: Path, until: str | None) -> list[dict]:
         summaries = []
-        for stage in recipe.stages_until(until):
+        for stage in runnable_stages(recipe, until):
             folder = stage_folder(run_dir, stage)
             start = None
             if not (folder / CHECKPOINT_NAME).is_file():  # a started stage resumes from its checkpoint

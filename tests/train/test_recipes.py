@@ -21,7 +21,7 @@ from srlib.train.checkpoint import BEST_MODEL_NAME
 from srlib.train.export import data_checksums, export_recipe, start_record
 from srlib.train.precision import is_mixed
 from srlib.train.recipe import load_recipe, parse_recipe
-from srlib.train.stages import file_sha256, train_recipe
+from srlib.train.stages import file_sha256, runnable_stages, train_recipe
 from tests.support.synthetic import generated_images
 
 REPO = Path(__file__).resolve().parents[2]
@@ -41,8 +41,11 @@ def test_shipped_json_records_its_recipe_and_nothing_of_the_machine(path):
     record_path = WEIGHTS_DIR / recipe.weights.replace(".keras", ".json")
     text = record_path.read_text()
     record = json.loads(text)
-    last = recipe.stages[-1]
-    assert record["recipe"] == {"file": path.name, "stage": last.name, "content": path.read_text()}
+    last = recipe.stage(record["recipe"]["stage"])  # the shipped stage: the last one, or one before a stage in progress
+    shipped = parse_recipe(record["recipe"]["content"], path.name)
+    assert record["recipe"]["file"] == path.name and shipped.stages == recipe.stages_until(last.name)
+    for later in recipe.stages[len(shipped.stages) :]:  # stages added since, still training, say so
+        assert "In progress" in later.note, later.name
     assert record["settings"] == last.settings()
     assert record["start"] == start_record(last.start)
     assert record["sha256"] == file_sha256(WEIGHTS_DIR / recipe.weights)
@@ -56,6 +59,22 @@ def test_data_checksums_digest_the_registry_s_pixel_checksums_and_name_no_folder
     assert list(record) == ["Set5", "my_images"]  # aliases of one dataset count once; a folder by its name only
     assert record["Set5"]["images"] == 5 and re.fullmatch(r"[0-9a-f]{64}", record["Set5"]["pixels_sha256"])
     assert record["my_images"] == {"images": None, "pixels_sha256": None, "registered": False}
+
+
+def test_a_stage_that_starts_from_a_shipped_file_begins_the_run():
+    srresnet = load_recipe(REPO / "recipes" / "srresnet_x4.toml")
+    assert [s.name for s in runnable_stages(srresnet, None)] == ["4-more-data"]  # 1-3 are the shipped file's history
+    assert [s.name for s in runnable_stages(srresnet, "3-restart")] == ["1-scratch", "2-bf16", "3-restart"]
+    fsrcnn = load_recipe(REPO / "recipes" / "fsrcnn_x3.toml")
+    assert runnable_stages(fsrcnn, None) == fsrcnn.stages  # no shipped start: the whole chain
+
+
+def test_new_stages_choose_on_the_validation_split_and_train_without_it():
+    last = load_recipe(REPO / "recipes" / "srresnet_x4.toml").stages[-1]
+    assert last.data.validation_set == "BSD200-val" and "BSD200" in last.data.train_sets
+    record = data_checksums(["BSD200", "BSD200-val"])
+    assert record["BSD200"]["images"] == 180 and record["BSD200"]["held_out"] == 20  # what training sees
+    assert record["BSD200-val"]["images"] == 20 and "held_out" not in record["BSD200-val"]
 
 
 def test_a_shipped_start_file_is_named_by_its_current_checksum():
@@ -168,7 +187,8 @@ def test_a_missing_recipe_file_says_what_to_give(tmp_path):
 
 def _images(size: int, val_size: int) -> dict:
     train = generated_images(count=2, size=size)
-    return {"T91": train, "General-100": train[:1], "Set5": [("val", generated_images(count=1, size=val_size)[0])]}
+    val = [("val", generated_images(count=1, size=val_size)[0])]
+    return {"T91": train, "General-100": train[:1], "BSD200": train[1:], "Set5": val, "BSD200-val": val}
 
 
 SUPERVISED = [path for path in RECIPES if path.stem != "srgan_x4"]  # srgan_x4 trains in the export test below
@@ -182,13 +202,14 @@ def test_every_shipped_recipe_trains_two_steps_a_stage(path, tmp_path):
     summaries = train_recipe(
         recipe, run_dir, steps=2, images=_images(160, 64), progress=PlainProgress(stream=io.StringIO())
     )
-    assert [s["step"] for s in summaries] == [2] * len(recipe.stages)
-    for stage, summary in zip(recipe.stages, summaries):
+    stages = runnable_stages(recipe, None)
+    assert [s["step"] for s in summaries] == [2] * len(stages)
+    for stage, summary in zip(stages, summaries):
         assert np.isfinite(summary["history"]["val_psnr"]).all()
         assert summary["dtype_policy"] == ("mixed_bfloat16" if stage.precision == "bf16" else "float32")
         if not stage.adversarial:
             assert (run_dir / stage.name / BEST_MODEL_NAME).is_file()
-    starts = {s.start.recipe for s in recipe.stages if s.start.stage is not None} - {None}
+    starts = {s.start.recipe for s in stages if s.start.stage is not None} - {None}
     for other in starts:  # the stages of another recipe this one starts from ran in the sibling folder
         assert (run_dir.parent / other).is_dir()
     if recipe.name == "fsrcnn_x4":  # it starts from fsrcnn_x3's first stage after 80k of its steps
