@@ -8,11 +8,11 @@ module parses, warns about bf16 on a CPU without bfloat16 units, and prints the 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
 from srlib.bench.train_step import bench_report, run_bench
 from srlib.bench.upscale import parse_model_list, run_upscale_bench, upscale_bench_report
+from srlib.cli.report import add_json_flag, finish
 from srlib.train.precision import bfloat16_warning
 
 __all__ = ["register", "run"]
@@ -42,10 +42,7 @@ def _inference(args: argparse.Namespace) -> dict:
 
 def run(args: argparse.Namespace) -> int:
     """Time what was asked and print the report; with ``--json``, the figures as one JSON object last."""
-    result = _training_step(args) if args.upscale is None else _inference(args)
-    if args.json:
-        print(json.dumps(result))
-    return 0
+    return finish(args, _training_step(args) if args.upscale is None else _inference(args))
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -80,5 +77,5 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--size", type=int, default=256, help="--upscale: side of the random LR image (default 256)")
     parser.add_argument("--tile", type=int, default=128, help="--upscale: LR tile side of the tiled runs (default 128)")
     parser.add_argument("--repeats", type=int, default=2, help="--upscale: timed runs per configuration (default 2)")
-    parser.add_argument("--json", action="store_true", help="print one JSON object with the figures as the last line")
+    add_json_flag(parser)
     parser.set_defaults(run=run)

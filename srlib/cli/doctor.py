@@ -27,6 +27,7 @@ from typing import Any
 
 import psutil
 
+from srlib.cli.report import add_json_flag, finish
 from srlib.course.setup import RUNTIMES_FILE, expected_runtime, format_runtime
 from srlib.data.cache import cache_dir, find_cached_folder
 from srlib.data.registry import DATASETS
@@ -286,9 +287,7 @@ def run(args: argparse.Namespace) -> int:
     """Print the report; with ``--json``, one JSON object as the last line."""
     report = collect_report(list_devices=not args.no_devices)
     print("\n".join(format_report(report)))
-    if args.json:
-        print(json.dumps(report))
-    return 0
+    return finish(args, report)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -296,6 +295,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "doctor", help="versions, devices, data cache, VGG19 weights and run times on this machine"
     )
-    parser.add_argument("--json", action="store_true", help="also print one JSON object as the last line")
+    add_json_flag(parser, "the report")
     parser.add_argument("--no-devices", action="store_true", help="skip importing TensorFlow to list devices")
     parser.set_defaults(run=run)

@@ -9,7 +9,6 @@ upscaler and prints the table.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -17,6 +16,7 @@ from pathlib import Path
 import numpy as np
 from tqdm.auto import tqdm
 
+from srlib.cli.report import add_json_flag, finish
 from srlib.data.datasets import load_images
 from srlib.errors import SRLibError
 from srlib.eval.protocol import bicubic_upscaler, check_scale, evaluate_model
@@ -66,9 +66,7 @@ def run(args: argparse.Namespace) -> int:
     for row in result.images:
         print(f"{row['name']:<{width}} " + " ".join(_cell(m, row[m]) for m in metrics))
     print(f"{'mean':<{width}} " + " ".join(_cell(m, result.mean(m)) for m in metrics))
-    if args.json:
-        print(json.dumps(result.as_dict()))
-    return 0
+    return finish(args, result.as_dict())
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -82,5 +80,5 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--data", required=True, help="folder of HR images, or a dataset name (Set5, Set14, ...)")
     parser.add_argument("--scale", type=int, required=True, help="upscaling factor (2, 3 or 4)")
     parser.add_argument("--metrics", default="psnr,ssim", help="comma-separated metrics (default psnr,ssim)")
-    parser.add_argument("--json", action="store_true", help="print one JSON object with the results as the last line")
+    add_json_flag(parser, "the results")
     parser.set_defaults(run=run)

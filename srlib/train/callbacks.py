@@ -15,7 +15,8 @@ from __future__ import annotations
 import math
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -29,6 +30,7 @@ from srlib.train.checkpoint import BEST_MODEL_NAME, save_model, save_state
 from srlib.train.precision import float32_copy
 
 __all__ = [
+    "RunStart",
     "PlainProgress",
     "Progress",
     "RestartFromCheckpoint",
@@ -70,19 +72,23 @@ def validate(
     return metrics, sample_crops(upscaler, images[0][1], scale)
 
 
+@dataclass(frozen=True)
+class RunStart:
+    """What the engine tells a progress view once, before training."""
+
+    total_steps: int
+    initial_step: int = 0  # above 0 when the run resumes
+    history: Mapping[str, list] = field(default_factory=dict)  # the records of the steps already done
+    title: str = ""
+    baseline_psnr: float | None = None  # bicubic's validation PSNR
+    loss_label: str | None = None  # the training loss in words (None: the engine's MSE)
+
+
 class Progress(Protocol):
     """What the engine reports a run to: :class:`PlainProgress`, ``srlib.viz.progress.LiveProgress``."""
 
-    def start(
-        self,
-        total_steps: int,
-        initial_step: int,
-        history: dict[str, list],
-        title: str = "",
-        baseline_psnr: float | None = None,
-        loss_label: str | None = None,
-    ) -> None:
-        """Once before training; ``loss_label`` names the training loss in words (None: the engine's MSE)."""
+    def start(self, run: RunStart) -> None:
+        """Once before training."""
 
     def update(self, step: int, loss: float, logs: dict[str, float] | None = None) -> None:
         """During training: the running loss, and for SRGAN every log record (with ``d_real``, ``d_fake``)."""
@@ -105,24 +111,16 @@ class PlainProgress:
         self.stream = stream if stream is not None else sys.stdout
         self.history: dict[str, list] = {}
 
-    def start(
-        self,
-        total_steps: int,
-        initial_step: int,
-        history: dict[str, list],
-        title: str = "",
-        baseline_psnr: float | None = None,
-        loss_label: str | None = None,
-    ) -> None:
-        """Called once before training; ``baseline_psnr`` is bicubic's validation PSNR."""
-        self.total_steps, self.initial_step = int(total_steps), int(initial_step)
-        self.history = {k: list(v) for k, v in history.items()}
+    def start(self, run: RunStart) -> None:
+        """Called once before training."""
+        self.total_steps, self.initial_step = int(run.total_steps), int(run.initial_step)
+        self.history = {k: list(v) for k, v in run.history.items()}
         self._every = max(1, (self.total_steps - self.initial_step) // self.lines)
         self._next_line = self.initial_step + self._every
         self._t0 = time.perf_counter()
-        what = f"resuming at step {initial_step}" if initial_step else "starting"
-        baseline = f" (bicubic on validation: {baseline_psnr:.2f} dB)" if baseline_psnr is not None else ""
-        self._print(f"{title} {what}, {total_steps} steps in all{baseline}".strip())
+        what = f"resuming at step {run.initial_step}" if run.initial_step else "starting"
+        baseline = f" (bicubic on validation: {run.baseline_psnr:.2f} dB)" if run.baseline_psnr is not None else ""
+        self._print(f"{run.title} {what}, {run.total_steps} steps in all{baseline}".strip())
 
     def update(self, step: int, loss: float, logs: dict[str, float] | None = None) -> None:
         """Called during an epoch with the running training loss (the plain report ignores it)."""

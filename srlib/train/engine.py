@@ -42,6 +42,7 @@ from srlib.train.callbacks import (
     RestartFromCheckpoint,
     RunCallback,
     RunMonitor,
+    RunStart,
     evaluate_y,
 )
 from srlib.train.checkpoint import (
@@ -400,8 +401,8 @@ def train(
     loss_label = model.loss_label if isinstance(model, TrainsItself) else None
     title = model.title if isinstance(model, TrainsItself) else model.name
     run.progress.start(
-        run.total_steps, resumed_from, meta["history"], title=f"{title} x{run.scale}",
-        baseline_psnr=meta.get("bicubic_psnr"), loss_label=loss_label,
+        RunStart(run.total_steps, resumed_from, meta["history"], title=f"{title} x{run.scale}",
+                 baseline_psnr=meta.get("bicubic_psnr"), loss_label=loss_label)
     )  # fmt: skip
     meta = _fit(model, train_data, dataset, run, meta, list(callbacks), tensorboard, spe)
     summary = _summary(model, run, meta, resumed_from, callbacks)

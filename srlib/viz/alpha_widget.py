@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
+from typing import Any
 
 import ipywidgets as widgets
 import numpy as np
@@ -204,32 +205,14 @@ class InterpolationExplorer(StaticPNGTwin, widgets.VBox):
 
 
 def explore_interpolation(
-    alphas: Sequence[float],
-    images: Sequence[np.ndarray],
-    points: Sequence[tuple[float, float]],
-    *,
-    references=None,
-    crop: tuple[int, int, int] | None = None,
-    niqe_label: str = "NIQE",
-    title: str = "",
-    start: float | None = None,
-    ends: tuple[str, str] = ("model a", "model b"),
+    alphas: Sequence[float], images: Sequence[np.ndarray], points: Sequence[tuple[float, float]], **options: Any
 ) -> InterpolationExplorer:
     """The alpha widget: for each precomputed ``alphas[i]``, ``images[i]`` (the SR image) and ``points[i]``
     (its ``(rmse, niqe)``), shown live with a slider in JupyterLab and as a PNG elsewhere.
 
-    ``references``: other methods as ``{label: (rmse, niqe)}`` drawn as fixed points;
-    ``crop = (top, left, size)`` shows that square of each image, enlarged; ``ends`` names
-    the models at alpha 0 and 1 on the slider; ``start`` is the alpha shown first.
+    ``options`` are :class:`InterpolationExplorer`'s: ``references`` (other methods as
+    ``{label: (rmse, niqe)}``, drawn as fixed points), ``crop = (top, left, size)`` (that square
+    of each image, enlarged), ``ends`` (the models at alpha 0 and 1, named on the slider),
+    ``start`` (the alpha shown first), ``title`` and ``niqe_label``.
     """
-    return InterpolationExplorer(
-        alphas,
-        images,
-        points,
-        references=references,
-        crop=crop,
-        niqe_label=niqe_label,
-        title=title,
-        start=start,
-        ends=ends,
-    )
+    return InterpolationExplorer(alphas, images, points, **options)

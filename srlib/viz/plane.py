@@ -246,6 +246,12 @@ def _draw_data(
         )
 
 
+def _labelled_point(ax, xy: tuple[float, float], text: str, text_at: tuple[float, float], color: str, **style) -> None:
+    """A dot at ``xy`` with ``text`` at ``text_at`` and an arrow to it."""
+    ax.plot([xy[0]], [xy[1]], "o", color=color, **style)
+    ax.annotate(text, xy, xytext=text_at, fontsize=8, arrowprops={"arrowstyle": "->", "color": "0.3"})
+
+
 def tradeoff_sketch() -> Figure:
     """Schematic of Blau & Michaeli's bound (CVPR 2018, fig. 1/thm. 1): attainable points lie above a convex,
     decreasing curve; the MSE-optimal estimator sits at its left end, perfect perceptual quality needs more distortion.
@@ -261,22 +267,11 @@ def tradeoff_sketch() -> Figure:
     ax.plot(distortion, bound, color="k", lw=2, gid="bound")
     ax.text(0.12, 0.3, "impossible:\nno estimator\nreaches here", fontsize=8.5, color="0.3")
     ax.text(2.15, 0.9, "attainable", fontsize=9, color="0.3")
-    ax.plot([d_min], [1.6], "o", color="#1f77b4")
-    ax.annotate(
-        "MSE-optimal estimator\n(least distortion, blurry)",
-        (d_min, 1.6),
-        xytext=(1.35, 1.55),
-        fontsize=8,
-        arrowprops={"arrowstyle": "->", "color": "0.3"},
-    )
-    ax.plot([d_perfect], [0], "o", color="#d62728", clip_on=False, zorder=5)
-    ax.annotate(
-        "perfect perceptual quality\n(for MSE: at most twice\nthe least MSE)",
-        (d_perfect, 0),
-        xytext=(2.1, 0.4),
-        fontsize=8,
-        arrowprops={"arrowstyle": "->", "color": "0.3"},
-    )
+    _labelled_point(ax, (d_min, 1.6), "MSE-optimal estimator\n(least distortion, blurry)", (1.35, 1.55), "#1f77b4")
+    _labelled_point(
+        ax, (d_perfect, 0), "perfect perceptual quality\n(for MSE: at most twice\nthe least MSE)", (2.1, 0.4),
+        "#d62728", clip_on=False, zorder=5,
+    )  # fmt: skip
     ax.set_xlim(0.0, 3.2)
     ax.set_ylim(0, 1.8)
     ax.set_xticks([])

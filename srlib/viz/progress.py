@@ -16,6 +16,7 @@ print them as ``D(real)`` and ``D(fake)``. The loss axis names the loss in use
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from typing import Any
 
@@ -24,7 +25,7 @@ from IPython import get_ipython
 from IPython.display import Image, display
 from matplotlib.figure import Figure
 
-from srlib.train.callbacks import PlainProgress
+from srlib.train.callbacks import PlainProgress, RunStart
 from srlib.viz.figures import STATIC_DPI, figure_png
 
 __all__ = ["LiveProgress", "in_notebook", "learning_curve_figure"]
@@ -127,25 +128,17 @@ class LiveProgress(PlainProgress):
         self._last_draw = 0.0
         self._title = ""
 
-    def start(
-        self,
-        total_steps: int,
-        initial_step: int,
-        history: dict[str, list],
-        title: str = "",
-        baseline_psnr: float | None = None,
-        loss_label: str | None = None,
-    ) -> None:
-        self._title = title
+    def start(self, run: RunStart) -> None:
+        self._title = run.title
         if self.baseline_psnr is None:
-            self.baseline_psnr = baseline_psnr
+            self.baseline_psnr = run.baseline_psnr
         if self.loss_label is None:
-            self.loss_label = loss_label
+            self.loss_label = run.loss_label
         if not self.live:
-            super().start(total_steps, initial_step, history, title, baseline_psnr=self.baseline_psnr)
+            super().start(dataclasses.replace(run, baseline_psnr=self.baseline_psnr))
             return
-        self.total_steps, self.initial_step = int(total_steps), int(initial_step)
-        self.history = {k: list(v) for k, v in history.items()}
+        self.total_steps, self.initial_step = int(run.total_steps), int(run.initial_step)
+        self.history = {k: list(v) for k, v in run.history.items()}
         self._draw(force=True)
 
     def update(self, step: int, loss: float, logs: dict[str, float] | None = None) -> None:

@@ -7,6 +7,7 @@ import io
 import numpy as np
 import pytest
 
+from srlib.train.callbacks import RunStart
 from srlib.viz.progress import LiveProgress, learning_curve_figure
 
 GAN_RECORD = {"loss": 0.0123, "content": 0.0116, "adversarial": 0.7, "d_loss": 1.2, "d_real": 0.62, "d_fake": 0.38}
@@ -61,7 +62,9 @@ def test_supervised_figure_is_unchanged_without_discriminator_points():
 def test_headless_lines_name_d_real_and_d_fake():
     stream = io.StringIO()
     progress = LiveProgress(live=False, lines=2, stream=stream)
-    progress.start(200, 0, {}, title="SRGAN (mse) x4", baseline_psnr=26.0, loss_label="MSE + 0.001 x adversarial")
+    progress.start(
+        RunStart(200, 0, {}, title="SRGAN (mse) x4", baseline_psnr=26.0, loss_label="MSE + 0.001 x adversarial")
+    )
     progress.update(100, GAN_RECORD["loss"], logs=GAN_RECORD)
     progress.validation(100, {**GAN_RECORD, "val_psnr": 27.4}, None)
     progress.finish({"step": 200})
@@ -79,7 +82,7 @@ def test_headless_lines_name_d_real_and_d_fake():
 
 def test_discriminator_points_fall_back_to_checkpoint_records_and_caller_label_wins():
     progress = LiveProgress(live=False, loss_label="content + 1e-3 x adversarial", stream=io.StringIO())
-    progress.start(200, 0, gan_history(), loss_label="MSE + 0.001 x adversarial")
+    progress.start(RunStart(200, 0, gan_history(), loss_label="MSE + 0.001 x adversarial"))
     assert progress.loss_label == "content + 1e-3 x adversarial"
     assert progress.discriminator_points() == [(100, 0.55, 0.45), (200, 0.62, 0.38)]  # no log records given
     progress.update(50, 0.02)  # a supervised-style update adds no D point

@@ -9,6 +9,7 @@ the 0..1 range, subsampling or a non-MATLAB resizer.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -19,11 +20,11 @@ from srlib.course.exercises.core import (
     Feedback,
     Mistake,
     checker_images,
-    closest_mistake,
     describe_call,
-    not_a_function,
+    mistake_hint,
     register,
-    returned_none,
+    run_cases,
+    wrong_shape,
 )
 from srlib.image.color import rgb2y
 from srlib.image.crop import modcrop, shave
@@ -125,54 +126,47 @@ def _lr_mistakes(hr: np.ndarray, scale: int) -> list[Mistake]:
     ]
 
 
-def _check_make_lr(answer: Any) -> Feedback:
-    problem = not_a_function(answer, "make_lr")
+def _judge_lr(got: Any, hr: np.ndarray, scale: int, *, call: str) -> Feedback | None:
+    expected = make_lr(hr, scale)
+    got = np.asarray(got)
+    problem = wrong_shape(got, expected, call, lambda shape: _shape_hint_lr(shape, hr, scale))
     if problem:
         return problem
-    cases = 0
-    for _name, hr in checker_images():
-        for scale in SCALES:
-            call = describe_call("make_lr", hr=hr, scale=scale)
-            expected = make_lr(hr, scale)
-            got = answer(hr.copy(), scale)
-            problem = returned_none(got, call)
-            if problem:
-                return problem
-            got = np.asarray(got)
-            if got.shape != expected.shape:
-                return Feedback(
-                    False,
-                    f"{call} returned shape {got.shape}; expected {expected.shape}.",
-                    _shape_hint_lr(got.shape, hr, scale),
-                )
-            if got.dtype != np.uint8:
-                return Feedback(
-                    False,
-                    f"{call} returned {got.dtype} values in {got.min():.3g}..{got.max():.3g}; "
-                    f"expected uint8 in 0..255.",
-                    _dtype_hint_lr(got, expected),
-                )
-            if np.array_equal(got, expected):
-                cases += 1
-                continue
-            mistake = closest_mistake(got, _lr_mistakes(hr, scale), tolerance=0)
-            differ = np.abs(got.astype(int) - expected.astype(int))
-            message = (
-                f"{call}: {np.mean(differ > 0):.0%} of the pixels differ from the papers' LR "
-                f"(by up to {differ.max()} grey levels)."
-            )
-            hint = (
-                mistake.hint
-                if mistake
-                else (
-                    "make it exactly as the papers do: modcrop(hr, scale), then srlib.imresize(hr, 1 / scale) "
-                    "on the uint8 image (MATLAB bicubic with antialiasing, rounded to uint8)."
-                )
-            )
-            return Feedback(False, message, hint)
-    return Feedback(
-        True,
-        f"your LR images equal the papers' (modcrop, then MATLAB bicubic) on all {cases} "
+    if got.dtype != np.uint8:
+        return Feedback(
+            False,
+            f"{call} returned {got.dtype} values in {got.min():.3g}..{got.max():.3g}; expected uint8 in 0..255.",
+            _dtype_hint_lr(got, expected),
+        )
+    if np.array_equal(got, expected):
+        return None
+    hint = mistake_hint(
+        got,
+        _lr_mistakes(hr, scale),
+        0,
+        "make it exactly as the papers do: modcrop(hr, scale), then srlib.imresize(hr, 1 / scale) "
+        "on the uint8 image (MATLAB bicubic with antialiasing, rounded to uint8).",
+    )
+    differ = np.abs(got.astype(int) - expected.astype(int))
+    message = (
+        f"{call}: {np.mean(differ > 0):.0%} of the pixels differ from the papers' LR "
+        f"(by up to {differ.max()} grey levels)."
+    )
+    return Feedback(False, message, hint)
+
+
+def _check_make_lr(answer: Any) -> Feedback:
+    cases = (
+        (describe_call("make_lr", hr=hr, scale=scale), (hr, scale))
+        for _name, hr in checker_images()
+        for scale in SCALES
+    )
+    return run_cases(
+        answer,
+        "make_lr",
+        cases,
+        _judge_lr,
+        "your LR images equal the papers' (modcrop, then MATLAB bicubic) on all {count} "
         f"test cases (2 images, scales {', '.join(map(str, SCALES))}).",
     )
 
@@ -275,44 +269,41 @@ def _psnr_mistakes(sr: np.ndarray, hr: np.ndarray, scale: int) -> list[Mistake]:
     ]
 
 
-def _check_paper_psnr(answer: Any) -> Feedback:
-    problem = not_a_function(answer, "paper_psnr")
-    if problem:
-        return problem
-    cases = 0
+def _psnr_cases() -> Iterator[tuple[str, tuple]]:
     for _name, image in checker_images():
         for scale in (3, 4):
             hr = modcrop(image, scale)
             sr = imresize(imresize(hr, 1 / scale), scale)
-            call = describe_call("paper_psnr", sr=sr, hr=hr, scale=scale)
-            expected = psnr_y(sr, hr, scale)
-            with np.errstate(all="ignore"):
-                got = answer(sr.copy(), hr.copy(), scale)
-            problem = returned_none(got, call)
-            if problem:
-                return problem
-            if np.ndim(got) != 0:
-                return Feedback(
-                    False,
-                    f"{call} returned {type(got).__name__} of shape {np.shape(got)}.",
-                    "return one number: the mean is taken over all pixels before the log.",
-                )
-            got = float(got)
-            if abs(got - expected) <= PSNR_TOLERANCE:
-                cases += 1
-                continue
-            mistake = closest_mistake(got, _psnr_mistakes(sr, hr, scale), PSNR_TOLERANCE)
-            hint = (
-                mistake.hint
-                if mistake
-                else (
-                    "the steps: Y = rgb2y(image) (float, 16..235), shave `scale` pixels, "
-                    "mse = mean((y_sr - y_hr) ** 2), psnr = 10 log10(255^2 / mse)."
-                )
-            )
-            return Feedback(False, f"{call} gave {got:.4f} dB; the papers' convention gives {expected:.4f} dB.", hint)
-    return Feedback(
-        True, f"your PSNR matches the papers' convention (Y, {cases} test cases, shave = scale) to {PSNR_TOLERANCE} dB."
+            yield describe_call("paper_psnr", sr=sr, hr=hr, scale=scale), (sr, hr, scale)
+
+
+def _judge_psnr(got: Any, sr: np.ndarray, hr: np.ndarray, scale: int, *, call: str) -> Feedback | None:
+    if np.ndim(got) != 0:
+        return Feedback(
+            False,
+            f"{call} returned {type(got).__name__} of shape {np.shape(got)}.",
+            "return one number: the mean is taken over all pixels before the log.",
+        )
+    got, expected = float(got), psnr_y(sr, hr, scale)
+    if abs(got - expected) <= PSNR_TOLERANCE:
+        return None
+    hint = mistake_hint(
+        got,
+        _psnr_mistakes(sr, hr, scale),
+        PSNR_TOLERANCE,
+        "the steps: Y = rgb2y(image) (float, 16..235), shave `scale` pixels, "
+        "mse = mean((y_sr - y_hr) ** 2), psnr = 10 log10(255^2 / mse).",
+    )
+    return Feedback(False, f"{call} gave {got:.4f} dB; the papers' convention gives {expected:.4f} dB.", hint)
+
+
+def _check_paper_psnr(answer: Any) -> Feedback:
+    return run_cases(
+        answer,
+        "paper_psnr",
+        _psnr_cases(),
+        _judge_psnr,
+        f"your PSNR matches the papers' convention (Y, {{count}} test cases, shave = scale) to {PSNR_TOLERANCE} dB.",
     )
 
 
@@ -391,54 +382,53 @@ def _as_pair(value: Any) -> tuple[float, float] | None:
     return pair if len(pair) == 2 else None
 
 
-def _check_bicubic_scores(answer: Any) -> Feedback:
-    problem = not_a_function(answer, "bicubic_scores")
-    if problem:
-        return problem
-    cases = 0
-    for _name, hr in checker_images():
-        for scale in (2, 3):
-            call = describe_call("bicubic_scores", hr=hr, scale=scale)
-            try:
-                with np.errstate(all="ignore"):
-                    got = answer(hr.copy(), scale)
-            except ValueError as exc:
-                if "shape" in str(exc):
-                    return Feedback(
-                        False,
-                        f"{call} raised ValueError: {str(exc).splitlines()[0]}",
-                        f"the HR image is {hr.shape[0]}x{hr.shape[1]}: crop it with modcrop(hr, scale) "
-                        "first, so that the upscaled LR has exactly the HR size.",
-                    )
-                raise
-            problem = returned_none(got, call)
-            if problem:
-                return problem
-            pair = _as_pair(got)
-            if pair is None:
-                return Feedback(False, f"{call} returned {got!r}.", "return two numbers: (psnr, ssim).")
-            expected = bicubic_scores(hr, scale)
-            if abs(pair[0] - expected[0]) <= PSNR_TOLERANCE and abs(pair[1] - expected[1]) <= SSIM_TOLERANCE:
-                cases += 1
-                continue
-            mistake = closest_mistake(pair, _scores_mistakes(hr, scale), PSNR_TOLERANCE)
-            hint = (
-                mistake.hint
-                if mistake
-                else (
-                    "the protocol: hr = modcrop(hr, scale); lr = imresize(hr, 1 / scale); sr = imresize(lr, scale); "
-                    "then psnr_y and ssim_y with `scale` pixels shaved."
-                )
-            )
-            return Feedback(
-                False,
-                f"{call} gave PSNR {pair[0]:.4f} dB, SSIM {pair[1]:.4f}; the papers' "
-                f"protocol gives {expected[0]:.4f} dB, {expected[1]:.4f}.",
-                hint,
-            )
+def _shape_error(exc: Exception, hr: np.ndarray, scale: int, *, call: str) -> Feedback | None:
+    """A shape mismatch inside the answer: most likely the HR image was not cropped to a multiple of scale."""
+    if not (isinstance(exc, ValueError) and "shape" in str(exc)):
+        return None
     return Feedback(
-        True,
-        f"your bicubic baseline matches the papers' protocol on all {cases} test cases (2 images, scales 2 and 3).",
+        False,
+        f"{call} raised ValueError: {str(exc).splitlines()[0]}",
+        f"the HR image is {hr.shape[0]}x{hr.shape[1]}: crop it with modcrop(hr, scale) "
+        "first, so that the upscaled LR has exactly the HR size.",
+    )
+
+
+def _judge_scores(got: Any, hr: np.ndarray, scale: int, *, call: str) -> Feedback | None:
+    pair = _as_pair(got)
+    if pair is None:
+        return Feedback(False, f"{call} returned {got!r}.", "return two numbers: (psnr, ssim).")
+    expected = bicubic_scores(hr, scale)
+    if abs(pair[0] - expected[0]) <= PSNR_TOLERANCE and abs(pair[1] - expected[1]) <= SSIM_TOLERANCE:
+        return None
+    hint = mistake_hint(
+        pair,
+        _scores_mistakes(hr, scale),
+        PSNR_TOLERANCE,
+        "the protocol: hr = modcrop(hr, scale); lr = imresize(hr, 1 / scale); sr = imresize(lr, scale); "
+        "then psnr_y and ssim_y with `scale` pixels shaved.",
+    )
+    return Feedback(
+        False,
+        f"{call} gave PSNR {pair[0]:.4f} dB, SSIM {pair[1]:.4f}; the papers' "
+        f"protocol gives {expected[0]:.4f} dB, {expected[1]:.4f}.",
+        hint,
+    )
+
+
+def _check_bicubic_scores(answer: Any) -> Feedback:
+    cases = (
+        (describe_call("bicubic_scores", hr=hr, scale=scale), (hr, scale))
+        for _name, hr in checker_images()
+        for scale in (2, 3)
+    )
+    return run_cases(
+        answer,
+        "bicubic_scores",
+        cases,
+        _judge_scores,
+        "your bicubic baseline matches the papers' protocol on all {count} test cases (2 images, scales 2 and 3).",
+        crashed=_shape_error,
     )
 
 

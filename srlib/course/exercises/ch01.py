@@ -21,8 +21,10 @@ from srlib.course.exercises.core import (
     checker_images,
     closest_mistake,
     describe_call,
-    not_a_function,
+    mistake_hint,
     register,
+    run_cases,
+    wrong_shape,
 )
 from srlib.eval.protocol import make_lr
 from srlib.image.color import rgb2y
@@ -109,32 +111,34 @@ def _parameter_mistakes(f1, f2, f3, n1, n2, c) -> list[Mistake]:
     ]
 
 
-def _check_parameters(answer: Any) -> Feedback:
-    problem = not_a_function(answer, "srcnn_parameters")
+def _judge_parameters(got: Any, f1: int, f2: int, f3: int, n1: int, n2: int, c: int, *, call: str) -> Feedback | None:
+    got, problem = as_number(got, call)
     if problem:
         return problem
-    for f1, f2, f3, n1, n2, c in PARAMETER_CASES:
-        call = describe_call("srcnn_parameters", f1=f1, f2=f2, f3=f3, n1=n1, n2=n2, channels=c)
-        got, problem = as_number(answer(f1, f2, f3, n1, n2, c), call)
-        if problem:
-            return problem
-        expected = srcnn_parameters(f1, f2, f3, n1, n2, c)
-        if got == expected:
-            continue
-        mistake = closest_mistake(got, _parameter_mistakes(f1, f2, f3, n1, n2, c), tolerance=0)
-        hint = (
-            mistake.hint
-            if mistake
-            else (
-                "count per layer: (input channels x f x f) weights per filter, times the number of filters, plus one "
-                "bias per filter; then add the three layers."
-            )
-        )
-        return Feedback(False, f"{call} gave {got:g}; SRCNN has {expected} parameters there.", hint)
-    return Feedback(
-        True,
-        f"your count matches Keras' for all {len(PARAMETER_CASES)} networks "
-        "(9-1-5 and 9-5-5 as in the paper, a wider one, an RGB one).",
+    expected = srcnn_parameters(f1, f2, f3, n1, n2, c)
+    if got == expected:
+        return None
+    hint = mistake_hint(
+        got,
+        _parameter_mistakes(f1, f2, f3, n1, n2, c),
+        0,
+        "count per layer: (input channels x f x f) weights per filter, times the number of filters, plus one "
+        "bias per filter; then add the three layers.",
+    )
+    return Feedback(False, f"{call} gave {got:g}; SRCNN has {expected} parameters there.", hint)
+
+
+def _check_parameters(answer: Any) -> Feedback:
+    cases = [
+        (describe_call("srcnn_parameters", f1=f1, f2=f2, f3=f3, n1=n1, n2=n2, channels=c), (f1, f2, f3, n1, n2, c))
+        for f1, f2, f3, n1, n2, c in PARAMETER_CASES
+    ]
+    return run_cases(
+        answer,
+        "srcnn_parameters",
+        cases,
+        _judge_parameters,
+        "your count matches Keras' for all {count} networks (9-1-5 and 9-5-5 as in the paper, a wider one, an RGB one).",
     )
 
 
@@ -170,24 +174,30 @@ def _size_mistakes(size, f1, f2, f3) -> list[Mistake]:
     ]
 
 
-def _check_size(answer: Any) -> Feedback:
-    problem = not_a_function(answer, "valid_output_size")
+def _judge_size(got: Any, size: int, f1: int, f2: int, f3: int, *, call: str) -> Feedback | None:
+    got, problem = as_number(got, call)
     if problem:
         return problem
-    for size, f1, f2, f3 in SIZE_CASES:
-        call = describe_call("valid_output_size", size=size, f1=f1, f2=f2, f3=f3)
-        got, problem = as_number(answer(size, f1, f2, f3), call)
-        if problem:
-            return problem
-        expected = valid_output_size(size, f1, f2, f3)
-        if got == expected:
-            continue
-        mistake = closest_mistake(got, _size_mistakes(size, f1, f2, f3), tolerance=0)
-        hint = mistake.hint if mistake else "follow one layer: an f x f filter fits at size - f + 1 positions."
-        return Feedback(False, f"{call} gave {got:g}; the output is {expected}x{expected}.", hint)
-    return Feedback(
-        True,
-        f"right on all {len(SIZE_CASES)} cases: a 33x33 sub-image gives 21x21 through 9-1-5 "
+    expected = valid_output_size(size, f1, f2, f3)
+    if got == expected:
+        return None
+    hint = mistake_hint(
+        got, _size_mistakes(size, f1, f2, f3), 0, "follow one layer: an f x f filter fits at size - f + 1 positions."
+    )
+    return Feedback(False, f"{call} gave {got:g}; the output is {expected}x{expected}.", hint)
+
+
+def _check_size(answer: Any) -> Feedback:
+    cases = [
+        (describe_call("valid_output_size", size=size, f1=f1, f2=f2, f3=f3), (size, f1, f2, f3))
+        for size, f1, f2, f3 in SIZE_CASES
+    ]
+    return run_cases(
+        answer,
+        "valid_output_size",
+        cases,
+        _judge_size,
+        "right on all {count} cases: a 33x33 sub-image gives 21x21 through 9-1-5 "
         "and 17x17 through 9-5-5, which is why the paper compares the output with the label's centre.",
     )
 
@@ -229,56 +239,51 @@ def _input_mistakes(lr: np.ndarray, scale: int) -> list[Mistake]:
     ]
 
 
-def _check_input(answer: Any) -> Feedback:
-    problem = not_a_function(answer, "bicubic_input")
+def _judge_input(got: Any, lr: np.ndarray, scale: int, *, call: str) -> Feedback | None:
+    got = np.asarray(got)
+    expected = bicubic_input(lr, scale)
+    problem = wrong_shape(got, expected, call, lambda shape: _input_shape_hint(shape, lr, scale))
     if problem:
         return problem
-    cases = _checker_lr_images()
-    for _name, lr, scale in cases:
-        call = describe_call("bicubic_input", lr=lr, scale=scale)
-        expected = bicubic_input(lr, scale)
-        got = answer(lr.copy(), scale)
-        if got is None:
-            return Feedback(False, f"{call} returned None.", "did you forget the `return` line?")
-        got = np.asarray(got)
-        if got.shape != expected.shape:
-            return Feedback(
-                False,
-                f"{call} returned shape {got.shape}; expected {expected.shape}.",
-                _input_shape_hint(got.shape, lr, scale),
-            )
-        if not np.issubdtype(got.dtype, np.floating):
-            return Feedback(
-                False,
-                f"{call} returned {got.dtype} values; expected float32 on 0..1.",
-                "the network takes floats: compute Y as float (rgb2y returns float64), upscale, divide "
-                "by 255 and convert with .astype(np.float32).",
-            )
-        values = got.astype(np.float64)
-        difference = min(
-            float(np.max(np.abs(values - answer_ok))) for answer_ok in (expected, _rgb_first_input(lr, scale))
-        )
-        if difference <= INPUT_TOLERANCE:
-            continue
-        mistake = closest_mistake(got, _input_mistakes(lr, scale), tolerance=NEAR_TOLERANCE)
-        if mistake:
-            hint = mistake.hint
-        elif difference <= NEAR_TOLERANCE:
-            hint = (
-                "very close: the steps are right, but the resizer is not MATLAB's bicubic. Use "
-                "srlib.imresize (not Pillow, OpenCV or tf.image.resize), as the training data does."
-            )
-        else:
-            hint = "the steps: y = rgb2y(lr); y_up = imresize(y, scale); return (y_up / 255)[..., None] as float32."
+    if not np.issubdtype(got.dtype, np.floating):
         return Feedback(
             False,
-            f"{call}: values differ from SRCNN's input by up to {difference:.3f} "
-            f"(range of yours {got.min():.3g}..{got.max():.3g}).",
-            hint,
+            f"{call} returned {got.dtype} values; expected float32 on 0..1.",
+            "the network takes floats: compute Y as float (rgb2y returns float64), upscale, divide "
+            "by 255 and convert with .astype(np.float32).",
         )
+    values = got.astype(np.float64)
+    difference = min(float(np.max(np.abs(values - answer_ok))) for answer_ok in (expected, _rgb_first_input(lr, scale)))
+    if difference <= INPUT_TOLERANCE:
+        return None
+    mistake = closest_mistake(got, _input_mistakes(lr, scale), tolerance=NEAR_TOLERANCE)
+    if mistake:
+        hint = mistake.hint
+    elif difference <= NEAR_TOLERANCE:
+        hint = (
+            "very close: the steps are right, but the resizer is not MATLAB's bicubic. Use "
+            "srlib.imresize (not Pillow, OpenCV or tf.image.resize), as the training data does."
+        )
+    else:
+        hint = "the steps: y = rgb2y(lr); y_up = imresize(y, scale); return (y_up / 255)[..., None] as float32."
     return Feedback(
-        True,
-        f"your input equals SRCNN's pre-upsampled Y on all {len(cases)} test cases "
+        False,
+        f"{call}: values differ from SRCNN's input by up to {difference:.3f} "
+        f"(range of yours {got.min():.3g}..{got.max():.3g}).",
+        hint,
+    )
+
+
+def _check_input(answer: Any) -> Feedback:
+    return run_cases(
+        answer,
+        "bicubic_input",
+        (
+            (describe_call("bicubic_input", lr=lr, scale=scale), (lr, scale))
+            for _name, lr, scale in _checker_lr_images()
+        ),
+        _judge_input,
+        "your input equals SRCNN's pre-upsampled Y on all {count} test cases "
         f"(2 images, scales {', '.join(map(str, INPUT_SCALES))}).",
     )
 

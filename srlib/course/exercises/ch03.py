@@ -10,6 +10,7 @@ HR pixels or as the sum of the kernel sizes.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -20,10 +21,10 @@ from srlib.course.exercises.core import (
     Feedback,
     Mistake,
     check_numbers,
-    closest_mistake,
     describe_call,
-    not_a_function,
+    mistake_hint,
     register,
+    run_cases,
 )
 
 __all__ = ["pixel_unshuffle", "subpixel_channels", "espcn_receptive_field"]
@@ -79,38 +80,43 @@ def _unshuffle_mistakes(image: np.ndarray, r: int) -> list[Mistake]:
     ]
 
 
-def _check_unshuffle(answer: Any) -> Feedback:
-    problem = not_a_function(answer, "pixel_unshuffle")
-    if problem:
-        return problem
+def _unshuffle_cases() -> Iterator[tuple[str, tuple]]:
     rng = np.random.default_rng(3)
     for shape, r in (((6, 4, 1), 2), ((6, 9, 3), 3), ((8, 8, 2), 4)):
         image = rng.random(shape).astype(np.float32)
-        call = describe_call("pixel_unshuffle", image=image, r=r)
-        got = answer(image.copy(), r)
-        if got is None:
-            return Feedback(False, f"{call} returned None.", "did you forget the `return` line?")
-        got = np.asarray(got)
-        expected = tf.nn.space_to_depth(image[None], r).numpy()[0]
-        if got.shape != expected.shape:
-            return Feedback(
-                False,
-                f"{call} gave shape {got.shape}; expected {expected.shape}.",
-                "r*H x r*W x C becomes H x W x (r*r*C): the image gets r times smaller on each side.",
-            )
-        if np.allclose(got, expected):
-            continue
-        mistake = closest_mistake(got, _unshuffle_mistakes(image, r), 1e-6)
+        yield describe_call("pixel_unshuffle", image=image, r=r), (image, r)
+
+
+def _judge_unshuffle(got: Any, image: np.ndarray, r: int, *, call: str) -> Feedback | None:
+    got = np.asarray(got)
+    expected = tf.nn.space_to_depth(image[None], r).numpy()[0]
+    if got.shape != expected.shape:
         return Feedback(
             False,
-            f"{call} gave the right shape but other values than tf.nn.space_to_depth.",
-            mistake.hint
-            if mistake
-            else "LR position (h, w), channel (i*r + j)*C + c must hold HR pixel (r*h + i, r*w + j), channel c.",
+            f"{call} gave shape {got.shape}; expected {expected.shape}.",
+            "r*H x r*W x C becomes H x W x (r*r*C): the image gets r times smaller on each side.",
         )
+    if np.allclose(got, expected):
+        return None
     return Feedback(
-        True,
-        "your unshuffle equals tf.nn.space_to_depth on all 3 cases (1, 3 and 2 channels, r = 2, 3, 4), "
+        False,
+        f"{call} gave the right shape but other values than tf.nn.space_to_depth.",
+        mistake_hint(
+            got,
+            _unshuffle_mistakes(image, r),
+            1e-6,
+            "LR position (h, w), channel (i*r + j)*C + c must hold HR pixel (r*h + i, r*w + j), channel c.",
+        ),
+    )
+
+
+def _check_unshuffle(answer: Any) -> Feedback:
+    return run_cases(
+        answer,
+        "pixel_unshuffle",
+        _unshuffle_cases(),
+        _judge_unshuffle,
+        "your unshuffle equals tf.nn.space_to_depth on all {count} cases (1, 3 and 2 channels, r = 2, 3, 4), "
         "so PixelShuffle(r) undoes it exactly.",
     )
 

@@ -13,6 +13,7 @@ overflowing) get their own hint.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -23,10 +24,10 @@ from srlib.course.exercises.core import (
     Mistake,
     as_number,
     check_numbers,
-    closest_mistake,
     describe_call,
-    not_a_function,
+    mistake_hint,
     register,
+    run_cases,
 )
 
 __all__ = ["expected_mse", "vgg_feature_shape", "generator_adversarial_loss", "discriminator_loss"]
@@ -148,42 +149,36 @@ def _shape_mistakes(height, width, layer) -> list[Mistake]:
     return mistakes
 
 
+def _judge_shape(got: Any, height: int, width: int, layer: str, *, call: str) -> Feedback | None:
+    try:
+        got = tuple(int(v) for v in got)
+    except (TypeError, ValueError):
+        return Feedback(False, f"{call} returned {got!r}.", "return a tuple (height, width, channels).")
+    expected = vgg_feature_shape(height, width, layer)
+    if got == expected:
+        return None
+    hint = mistake_hint(
+        got,
+        _shape_mistakes(height, width, layer),
+        0,
+        "count the 2x2 max-poolings (stride 2, odd sizes rounded down) before the layer, and the channels "
+        "of its block: 64, 128, 256, 512, 512.",
+    )
+    return Feedback(False, f"{call} gave {got}; expected {expected}.", hint)
+
+
 def _check_shape(answer: Any) -> Feedback:
-    problem = not_a_function(answer, "vgg_feature_shape")
-    if problem:
-        return problem
-    for height, width, layer in (
-        (96, 96, "vgg22"),
-        (96, 96, "vgg54"),
-        (64, 48, "vgg22"),
-        (64, 48, "vgg54"),
-        (100, 75, "vgg22"),
-        (100, 75, "vgg54"),
-    ):
-        call = describe_call("vgg_feature_shape", height=height, width=width, layer=layer)
-        got = answer(height, width, layer)
-        if got is None:
-            return Feedback(False, f"{call} returned None.", "did you forget the `return` line?")
-        try:
-            got = tuple(int(v) for v in got)
-        except (TypeError, ValueError):
-            return Feedback(False, f"{call} returned {got!r}.", "return a tuple (height, width, channels).")
-        expected = vgg_feature_shape(height, width, layer)
-        if got == expected:
-            continue
-        mistake = closest_mistake(got, _shape_mistakes(height, width, layer), 0)
-        hint = (
-            mistake.hint
-            if mistake
-            else (
-                "count the 2x2 max-poolings (stride 2, odd sizes rounded down) before the layer, and the channels "
-                "of its block: 64, 128, 256, 512, 512."
-            )
-        )
-        return Feedback(False, f"{call} gave {got}; expected {expected}.", hint)
-    return Feedback(
-        True,
-        "right on all 6 cases: on SRGAN's 96x96 patches VGG22 compares 48x48x128 maps, VGG54 "
+    cases = [
+        (describe_call("vgg_feature_shape", height=height, width=width, layer=layer), (height, width, layer))
+        for height, width in ((96, 96), (64, 48), (100, 75))
+        for layer in ("vgg22", "vgg54")
+    ]
+    return run_cases(
+        answer,
+        "vgg_feature_shape",
+        cases,
+        _judge_shape,
+        "right on all {count} cases: on SRGAN's 96x96 patches VGG22 compares 48x48x128 maps, VGG54 "
         "only 6x6x512 — one VGG54 value summarises a 16x16 block of pixels and more around it.",
     )
 
@@ -229,35 +224,50 @@ def _generator_mistakes(z: np.ndarray) -> list[Mistake]:
     ]
 
 
-def _check_generator(answer: Any) -> Feedback:
-    problem = not_a_function(answer, "generator_adversarial_loss")
+def _judge_loss(
+    got: Any,
+    expected: float,
+    call: str,
+    *,
+    overflowing: bool,
+    overflow_hint: str,
+    mistakes: Callable[[], list[Mistake]],
+    fallback: str,
+) -> Feedback | None:
+    """The verdict on one loss value: right to 1e-6 (relative), overflowed on the ``overflowing`` case, or wrong."""
+    got, problem = as_number(got, call)
     if problem:
         return problem
-    for index, logits in enumerate(_LOGIT_CASES):
-        call = describe_call("generator_adversarial_loss", fake_logits=logits)
-        with np.errstate(all="ignore"):
-            got, problem = as_number(answer(logits.copy()), call)
-        if problem:
-            return problem
-        expected = float(generator_adversarial_loss(logits))
-        if np.isfinite(got) and abs(got - expected) <= 1e-6 * max(1.0, abs(expected)):
-            continue
-        if index == len(_LOGIT_CASES) - 1 and not np.isfinite(got):
-            return Feedback(
-                False,
-                f"{call} gave {got}; expected {expected:g}.",
-                "right formula, but it overflows for a confident discriminator: write -log(sigmoid(z)) "
-                "as log(1 + exp(-z)) = np.logaddexp(0, -z), which never overflows.",
-            )
-        mistake = closest_mistake(got, _generator_mistakes(logits), 1e-6 * max(1.0, abs(expected)))
-        return Feedback(
-            False,
-            f"{call} gave {got:g}; expected {expected:g}.",
-            mistake.hint if mistake else "D = sigmoid(z) = 1 / (1 + exp(-z)); the loss is the batch mean of -log D.",
-        )
+    tolerance = 1e-6 * max(1.0, abs(expected))
+    if np.isfinite(got) and abs(got - expected) <= tolerance:
+        return None
+    if overflowing and not np.isfinite(got):
+        return Feedback(False, f"{call} gave {got}; expected {expected:g}.", overflow_hint)
     return Feedback(
-        True,
-        "right on all 5 cases, including a discriminator 800 logits sure of itself: "
+        False, f"{call} gave {got:g}; expected {expected:g}.", mistake_hint(got, mistakes(), tolerance, fallback)
+    )
+
+
+def _judge_generator(got: Any, logits: np.ndarray, *, call: str) -> Feedback | None:
+    return _judge_loss(
+        got,
+        float(generator_adversarial_loss(logits)),
+        call,
+        overflowing=logits is _LOGIT_CASES[-1],  # a confident discriminator: exp(800) overflows
+        overflow_hint="right formula, but it overflows for a confident discriminator: write -log(sigmoid(z)) "
+        "as log(1 + exp(-z)) = np.logaddexp(0, -z), which never overflows.",
+        mistakes=lambda: _generator_mistakes(logits),
+        fallback="D = sigmoid(z) = 1 / (1 + exp(-z)); the loss is the batch mean of -log D.",
+    )
+
+
+def _check_generator(answer: Any) -> Feedback:
+    return run_cases(
+        answer,
+        "generator_adversarial_loss",
+        [(describe_call("generator_adversarial_loss", fake_logits=logits), (logits,)) for logits in _LOGIT_CASES],
+        _judge_generator,
+        "right on all {count} cases, including a discriminator 800 logits sure of itself: "
         "-log sigmoid(z) = log(1 + e^-z) is what srlib.losses computes (keras.ops.softplus(-z)).",
     )
 
@@ -309,39 +319,31 @@ def _discriminator_mistakes(real: np.ndarray, fake: np.ndarray) -> list[Mistake]
     ]
 
 
+def _judge_discriminator(got: Any, real: np.ndarray, fake: np.ndarray, *, call: str) -> Feedback | None:
+    return _judge_loss(
+        got,
+        float(discriminator_loss(real, fake)),
+        call,
+        overflowing=real is _PAIR_CASES[-1][0],  # D sure and wrong: exp(750) overflows
+        overflow_hint="right formula, but it overflows when the discriminator is very sure: use "
+        "np.logaddexp(0, -z) for -log sigmoid(z) and np.logaddexp(0, z) for -log(1 - sigmoid(z)).",
+        mistakes=lambda: _discriminator_mistakes(real, fake),
+        fallback="binary cross-entropy with label 1 for HR and 0 for SR: mean(-log sigmoid(z_hr)) + "
+        "mean(-log(1 - sigmoid(z_sr))).",
+    )
+
+
 def _check_discriminator(answer: Any) -> Feedback:
-    problem = not_a_function(answer, "discriminator_loss")
-    if problem:
-        return problem
-    for index, (real, fake) in enumerate(_PAIR_CASES):
-        call = describe_call("discriminator_loss", real_logits=real, fake_logits=fake)
-        with np.errstate(all="ignore"):
-            got, problem = as_number(answer(real.copy(), fake.copy()), call)
-        if problem:
-            return problem
-        expected = float(discriminator_loss(real, fake))
-        tolerance = 1e-6 * max(1.0, abs(expected))
-        if np.isfinite(got) and abs(got - expected) <= tolerance:
-            continue
-        if index == len(_PAIR_CASES) - 1 and not np.isfinite(got):
-            return Feedback(
-                False,
-                f"{call} gave {got}; expected {expected:g}.",
-                "right formula, but it overflows when the discriminator is very sure: use "
-                "np.logaddexp(0, -z) for -log sigmoid(z) and np.logaddexp(0, z) for -log(1 - sigmoid(z)).",
-            )
-        mistake = closest_mistake(got, _discriminator_mistakes(real, fake), tolerance)
-        return Feedback(
-            False,
-            f"{call} gave {got:g}; expected {expected:g}.",
-            mistake.hint
-            if mistake
-            else "binary cross-entropy with label 1 for HR and 0 for SR: mean(-log sigmoid(z_hr)) + "
-            "mean(-log(1 - sigmoid(z_sr))).",
-        )
-    return Feedback(
-        True,
-        "right on all 5 cases: with D unsure (both logits 0) the loss is 2·log 2 = 1.386, the "
+    cases = [
+        (describe_call("discriminator_loss", real_logits=real, fake_logits=fake), (real, fake))
+        for real, fake in _PAIR_CASES
+    ]
+    return run_cases(
+        answer,
+        "discriminator_loss",
+        cases,
+        _judge_discriminator,
+        "right on all {count} cases: with D unsure (both logits 0) the loss is 2·log 2 = 1.386, the "
         "value to watch for in training — a loss far below it means D is winning.",
     )
 

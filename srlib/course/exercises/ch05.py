@@ -21,8 +21,8 @@ from srlib.course.exercises.core import (
     Exercise,
     Feedback,
     describe_call,
-    not_a_function,
     register,
+    run_cases,
 )
 from srlib.models.network_interpolation import blend_weights
 
@@ -82,28 +82,35 @@ def _widest_first(rmse):
     return None
 
 
+def _region_hint(got: Any, rmse: float, expected: int | None) -> str:
+    if expected is None:
+        return "above 16 the method is in no region: return None (not 0 or 4)."
+    if got == _widest_first(rmse):
+        return (
+            "region 3 contains regions 1 and 2 (they are nested budgets): test the tightest bound, 11.5, "
+            "first, so a method gets the best region it qualifies for."
+        )
+    if got == _strict_region(rmse):
+        return "the bounds belong to their region: 'RMSE ≤ 11.5' — use <=, not <."
+    return "region 1: RMSE ≤ 11.5; region 2: ≤ 12.5; region 3: ≤ 16; above: None."
+
+
+def _judge_region(got: Any, rmse: float, *, call: str) -> Feedback | None:
+    expected = pirm_region(rmse)
+    if got == expected and (got is None) == (expected is None):
+        return None
+    return Feedback(False, f"{call} gave {got!r}; expected {expected!r}.", _region_hint(got, rmse, expected))
+
+
 def _check_region(answer: Any) -> Feedback:
-    problem = not_a_function(answer, "pirm_region")
-    if problem:
-        return problem
-    for rmse in (9.6, 11.5, 12.0, 12.5, 13.9, 16.0, 17.2):
-        call = describe_call("pirm_region", rmse=rmse)
-        got, expected = answer(rmse), pirm_region(rmse)
-        if got == expected and (got is None) == (expected is None):
-            continue
-        if expected is None:
-            hint = "above 16 the method is in no region: return None (not 0 or 4)."
-        elif got == _widest_first(rmse):
-            hint = (
-                "region 3 contains regions 1 and 2 (they are nested budgets): test the tightest bound, 11.5, "
-                "first, so a method gets the best region it qualifies for."
-            )
-        elif got == _strict_region(rmse):
-            hint = "the bounds belong to their region: 'RMSE ≤ 11.5' — use <=, not <."
-        else:
-            hint = "region 1: RMSE ≤ 11.5; region 2: ≤ 12.5; region 3: ≤ 16; above: None."
-        return Feedback(False, f"{call} gave {got!r}; expected {expected!r}.", hint)
-    return Feedback(True, "right on all 7 cases, bounds included: an RMSE of exactly 11.5 is still region 1.")
+    return run_cases(
+        answer,
+        "pirm_region",
+        [(describe_call("pirm_region", rmse=rmse), (rmse,)) for rmse in (9.6, 11.5, 12.0, 12.5, 13.9, 16.0, 17.2)],
+        _judge_region,
+        "right on all {count} cases, bounds included: an RMSE of exactly 11.5 is still region 1.",
+        none_is_an_answer=True,  # above every bound
+    )
 
 
 register(Exercise("05.1", "the PIRM region of a method", _check_region, pirm_region))
@@ -112,46 +119,50 @@ register(Exercise("05.1", "the PIRM region of a method", _check_region, pirm_reg
 # --- 05.2 network interpolation by hand ---------------------------------------------------------------
 
 
+def _judge_interpolate(
+    got: Any, weights_a: list[np.ndarray], weights_b: list[np.ndarray], alpha: float, *, call: str
+) -> Feedback | None:
+    got = list(got)
+    if len(got) != len(weights_a):
+        return Feedback(
+            False,
+            f"{call} returned {len(got)} items; expected 3, one array per weight.",
+            "blend the arrays pair by pair: zip(weights_a, weights_b).",
+        )
+    expected = blend_weights(weights_a, weights_b, alpha)
+    shapes = [np.shape(g) for g in got]
+    if shapes != [e.shape for e in expected]:
+        return Feedback(
+            False,
+            f"{call} returned arrays of shapes {shapes}; expected {[e.shape for e in expected]}.",
+            "blend each pair element by element, keeping its shape.",
+        )
+    if all(np.allclose(g, e) for g, e in zip(got, expected)):
+        return None
+    swapped = [alpha * a + (1 - alpha) * b for a, b in zip(weights_a, weights_b)]
+    added = [a + alpha * b for a, b in zip(weights_a, weights_b)]
+    if all(np.allclose(g, s) for g, s in zip(got, swapped)):
+        hint = "alpha is on the wrong model: alpha = 0 must give model a (SRResNet), alpha = 1 model b (SRGAN)."
+    elif all(np.allclose(g, s) for g, s in zip(got, added)):
+        hint = "the weights must sum to one: (1 - alpha) * a + alpha * b, otherwise the layers' scale changes."
+    else:
+        hint = "theta = (1 - alpha) * theta_a + alpha * theta_b, for each array."
+    return Feedback(False, f"{call} differs from (1 - alpha) * a + alpha * b.", hint)
+
+
 def _check_interpolate(answer: Any) -> Feedback:
-    problem = not_a_function(answer, "interpolate")
-    if problem:
-        return problem
     rng = np.random.default_rng(5)
     weights_a = [rng.normal(size=(3, 3, 2, 4)), rng.normal(size=(4,)), rng.normal(size=(1, 1, 4))]
     weights_b = [w + rng.normal(scale=0.5, size=w.shape) for w in weights_a]
-    for alpha in (0.3, 0.75, 0.0, 1.0):
-        call = f"interpolate(3 arrays of a, 3 arrays of b, alpha={alpha})"
-        got = answer([w.copy() for w in weights_a], [w.copy() for w in weights_b], alpha)
-        if got is None:
-            return Feedback(False, f"{call} returned None.", "did you forget the `return` line?")
-        got = list(got)
-        if len(got) != len(weights_a):
-            return Feedback(
-                False,
-                f"{call} returned {len(got)} items; expected 3, one array per weight.",
-                "blend the arrays pair by pair: zip(weights_a, weights_b).",
-            )
-        expected = blend_weights(weights_a, weights_b, alpha)
-        shapes = [np.shape(g) for g in got]
-        if shapes != [e.shape for e in expected]:
-            return Feedback(
-                False,
-                f"{call} returned arrays of shapes {shapes}; expected {[e.shape for e in expected]}.",
-                "blend each pair element by element, keeping its shape.",
-            )
-        if all(np.allclose(g, e) for g, e in zip(got, expected)):
-            continue
-        swapped = [alpha * a + (1 - alpha) * b for a, b in zip(weights_a, weights_b)]
-        added = [a + alpha * b for a, b in zip(weights_a, weights_b)]
-        if all(np.allclose(g, s) for g, s in zip(got, swapped)):
-            hint = "alpha is on the wrong model: alpha = 0 must give model a (SRResNet), alpha = 1 model b (SRGAN)."
-        elif all(np.allclose(g, s) for g, s in zip(got, added)):
-            hint = "the weights must sum to one: (1 - alpha) * a + alpha * b, otherwise the layers' scale changes."
-        else:
-            hint = "theta = (1 - alpha) * theta_a + alpha * theta_b, for each array."
-        return Feedback(False, f"{call} differs from (1 - alpha) * a + alpha * b.", hint)
-    return Feedback(
-        True,
+    cases = [
+        (f"interpolate(3 arrays of a, 3 arrays of b, alpha={alpha})", (weights_a, weights_b, alpha))
+        for alpha in (0.3, 0.75, 0.0, 1.0)
+    ]
+    return run_cases(
+        answer,
+        "interpolate",
+        cases,
+        _judge_interpolate,
         "equals srlib.models.network_interpolation.blend_weights for alpha = 0.3, 0.75, 0 and 1; "
         "interpolate_weights does the same on a Keras model's get_weights().",
     )
@@ -175,35 +186,35 @@ def _strictly_beaten_front(points):
     return [i for i, (r, n) in enumerate(points) if not any(rj < r and nj < n for rj, nj in points)]
 
 
+def _front_hint(got: list[int], points: list[tuple[float, float]]) -> str:
+    if sorted(got) == _strictly_beaten_front(points):
+        return (
+            "a point with the same RMSE but a lower NIQE also beats it: 'beaten' means no worse on both "
+            "axes and better on at least one."
+        )
+    if len(got) == 1:
+        return "more than one point can be on the front: one can be more faithful, another more natural."
+    return "keep point i unless some other point j has rmse_j <= rmse_i and niqe_j <= niqe_i, one of them strictly."
+
+
+def _judge_front(got: Any, points: list[tuple[float, float]], *, call: str) -> Feedback | None:
+    try:
+        got = [int(i) for i in got]
+    except (TypeError, ValueError):
+        return Feedback(False, f"{call} returned {got!r}.", "return a list of indices into points, e.g. [1, 2].")
+    expected = pareto_front(points)
+    if sorted(got) == expected:
+        return None
+    return Feedback(False, f"{call} gave {sorted(got)}; expected {expected}.", _front_hint(got, points))
+
+
 def _check_front(answer: Any) -> Feedback:
-    problem = not_a_function(answer, "pareto_front")
-    if problem:
-        return problem
-    for points in _FRONT_CASES:
-        call = f"pareto_front({points})"
-        got = answer(list(points))
-        if got is None:
-            return Feedback(False, f"{call} returned None.", "did you forget the `return` line?")
-        try:
-            got = [int(i) for i in got]
-        except (TypeError, ValueError):
-            return Feedback(False, f"{call} returned {got!r}.", "return a list of indices into points, e.g. [1, 2].")
-        expected = pareto_front(points)
-        if sorted(got) == expected:
-            continue
-        if sorted(got) == _strictly_beaten_front(points):
-            hint = (
-                "a point with the same RMSE but a lower NIQE also beats it: 'beaten' means no worse on both "
-                "axes and better on at least one."
-            )
-        elif len(got) == 1:
-            hint = "more than one point can be on the front: one can be more faithful, another more natural."
-        else:
-            hint = "keep point i unless some other point j has rmse_j <= rmse_i and niqe_j <= niqe_i, one of them strictly."
-        return Feedback(False, f"{call} gave {sorted(got)}; expected {expected}.", hint)
-    return Feedback(
-        True,
-        "right on all 4 cases: bicubic and FSRCNN are beaten; SRResNet and SRGAN are both on the front, "
+    return run_cases(
+        answer,
+        "pareto_front",
+        [(f"pareto_front({points})", (points,)) for points in _FRONT_CASES],
+        _judge_front,
+        "right on all {count} cases: bicubic and FSRCNN are beaten; SRResNet and SRGAN are both on the front, "
         "each best on one axis.",
     )
 
@@ -238,21 +249,28 @@ def _best_alpha_hint(got, alphas, rmse, niqe, max_rmse) -> str:
     return "among the alphas with rmse <= max_rmse (the bound included), take the one with the lowest NIQE."
 
 
+def _judge_best_alpha(
+    got: Any, *, call: str, alphas: list[float], rmse: list[float], niqe: list[float], max_rmse: float
+) -> Feedback | None:
+    expected = best_alpha(alphas, rmse, niqe, max_rmse)
+    if (got is None) == (expected is None) and (got is None or np.isclose(float(got), expected)):
+        return None
+    return Feedback(
+        False, f"{call} gave {got!r}; expected {expected!r}.", _best_alpha_hint(got, alphas, rmse, niqe, max_rmse)
+    )
+
+
 def _check_best_alpha(answer: Any) -> Feedback:
-    problem = not_a_function(answer, "best_alpha")
-    if problem:
-        return problem
     cases = [_CURVE | {"max_rmse": m} for m in (10.5, 11.5, 12.5, 9.0, 9.7)]
     # NIQE not monotone in alpha: the lowest NIQE within the budget is not the largest alpha in it.
     cases.append({"alphas": [0.0, 0.5, 1.0], "rmse": [9.5, 10.0, 10.6], "niqe": [5.0, 5.2, 4.6], "max_rmse": 10.2})
-    for case in cases:
-        call = f"best_alpha(alphas, rmse, niqe, max_rmse={case['max_rmse']})"
-        got, expected = answer(**case), best_alpha(**case)
-        if (got is None) == (expected is None) and (got is None or np.isclose(float(got), expected)):
-            continue
-        return Feedback(False, f"{call} gave {got!r}; expected {expected!r}.", _best_alpha_hint(got, **case))
-    return Feedback(
-        True, "right on all 6 cases, including a budget nothing fits and a curve whose NIQE is not monotone."
+    return run_cases(
+        answer,
+        "best_alpha",
+        [(f"best_alpha(alphas, rmse, niqe, max_rmse={case['max_rmse']})", case) for case in cases],
+        _judge_best_alpha,
+        "right on all {count} cases, including a budget nothing fits and a curve whose NIQE is not monotone.",
+        none_is_an_answer=True,  # no alpha fits the budget
     )
 
 

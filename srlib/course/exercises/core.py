@@ -12,8 +12,8 @@ for teachers to show.
 
 Each chapter's exercises live in their own module (``srlib/course/exercises/chNN.py``),
 imported on first use; it registers :class:`Exercise` objects with
-:func:`register`. A checker runs the answer on test cases, compares with the
-reference, and for a wrong answer looks for the *typical mistake* it matches
+:func:`register`. A checker runs the answer on test cases (:func:`run_cases`), compares with
+the reference, and for a wrong answer looks for the *typical mistake* it matches
 (each mistake is a :class:`Mistake`: what the answer would be if the learner
 had made it, and the hint for it).
 """
@@ -24,7 +24,7 @@ import importlib
 import inspect
 import textwrap
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -47,6 +47,9 @@ __all__ = [
     "describe_call",
     "checker_images",
     "returned_none",
+    "wrong_shape",
+    "run_cases",
+    "mistake_hint",
 ]
 
 OK_MARK = "✓"
@@ -249,6 +252,13 @@ def returned_none(value: Any, call: str) -> Feedback | None:
     return None
 
 
+def wrong_shape(got: np.ndarray, expected: np.ndarray, call: str, hint: Callable[[tuple], str]) -> Feedback | None:
+    """Feedback when ``call`` returned an array of another shape than ``expected`` (``hint(got.shape)``), else None."""
+    if got.shape == expected.shape:
+        return None
+    return Feedback(False, f"{call} returned shape {got.shape}; expected {expected.shape}.", hint(got.shape))
+
+
 def not_a_function(answer: Any, name: str) -> Feedback | None:
     """Feedback when the learner passed a value (often the function's result) instead of the function."""
     if callable(answer):
@@ -274,6 +284,63 @@ def as_number(value: Any, call: str) -> tuple[float | None, Feedback | None]:
         return None, Feedback(False, f"{call} returned {value!r}.", "return one number.")
 
 
+def mistake_hint(got: Any, mistakes: Sequence[Mistake], tolerance: float, fallback: str) -> str:
+    """The hint of the typical mistake ``got`` matches (see :func:`closest_mistake`), else ``fallback``."""
+    mistake = closest_mistake(got, mistakes, tolerance)
+    return mistake.hint if mistake else fallback
+
+
+def _copied(value: Any) -> Any:
+    """A copy of an array or a list (of arrays), so that an answer writing into its inputs spoils no test case."""
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if isinstance(value, list):
+        return [_copied(item) for item in value]
+    return value
+
+
+def run_cases(
+    answer: Any,
+    name: str,
+    cases: Iterable[tuple[str, tuple | dict]],
+    judge: Callable[..., Feedback | None],
+    success: str,
+    *,
+    crashed: Callable[..., Feedback | None] | None = None,
+    none_is_an_answer: bool = False,
+) -> Feedback:
+    """The checker skeleton: run ``answer`` on each ``(call, arguments)`` case, stop at the first wrong one.
+
+    ``call`` is the call as the learner reads it (:func:`describe_call`); ``arguments`` a tuple of
+    positional arguments or a dict of keyword arguments, given to the answer as copies (arrays,
+    lists) with numpy's floating-point warnings off. A None result is a forgotten ``return`` unless
+    ``none_is_an_answer``; otherwise ``judge(got, *arguments, call=call)`` (``**arguments`` for a
+    dict) returns None when right, else the feedback. An exception from the answer goes up to
+    :func:`check`, which reports it, unless ``crashed(exc, *arguments, call=call)`` returns feedback.
+    All right: ``Feedback(True, success.format(count=number of cases))``.
+    """
+    problem = not_a_function(answer, name)
+    if problem:
+        return problem
+    count = 0
+    for call, arguments in cases:
+        args, kwargs = ((), arguments) if isinstance(arguments, dict) else (arguments, {})
+        try:
+            with np.errstate(all="ignore"):
+                got = answer(*map(_copied, args), **{key: _copied(value) for key, value in kwargs.items()})
+        except Exception as exc:
+            problem = crashed(exc, *args, call=call, **kwargs) if crashed else None
+            if problem is None:
+                raise
+            return problem
+        problem = None if none_is_an_answer else returned_none(got, call)
+        problem = problem or judge(got, *args, call=call, **kwargs)
+        if problem:
+            return problem
+        count += 1
+    return Feedback(True, success.format(count=count))
+
+
 def check_numbers(
     answer: Any,
     name: str,
@@ -288,19 +355,17 @@ def check_numbers(
 
     On the first wrong case, the hint of the closest typical mistake (``mistakes(**case)``) is given.
     """
-    problem = not_a_function(answer, name)
-    if problem:
-        return problem
-    for arguments in cases:
-        call = describe_call(name, **arguments)
-        got, problem = as_number(answer(**arguments), call)
+
+    def judge(got: Any, *, call: str, **arguments: Any) -> Feedback | None:
+        got, problem = as_number(got, call)
         if problem:
             return problem
         expected = reference(**arguments)
         if abs(got - expected) <= tolerance:
-            continue
-        mistake = closest_mistake(got, mistakes(**arguments), tolerance)
-        return Feedback(
-            False, f"{call} gave {got:g}; expected {expected:g}.", mistake.hint if mistake else fallback_hint
-        )
-    return Feedback(True, success.format(count=len(cases)))
+            return None
+        hint = mistake_hint(got, mistakes(**arguments), tolerance, fallback_hint)
+        return Feedback(False, f"{call} gave {got:g}; expected {expected:g}.", hint)
+
+    return run_cases(
+        answer, name, [(describe_call(name, **arguments), arguments) for arguments in cases], judge, success
+    )
