@@ -20,6 +20,7 @@ from srlib.cli.report import add_json_flag, finish
 from srlib.data.datasets import load_images
 from srlib.errors import SRLibError
 from srlib.eval.protocol import bicubic_upscaler, check_scale, evaluate_model
+from srlib.image.degrade import check_degradation, check_seed
 from srlib.image.io import list_images, read_image
 from srlib.infer.upscaler import upscaler_for
 
@@ -53,15 +54,21 @@ def _cell(metric: str, value: float) -> str:
 def run(args: argparse.Namespace) -> int:
     """Evaluate, print one row per image and the mean; with ``--json``, one JSON object last."""
     scale = check_scale(args.scale)
+    args.seed = check_seed(args.seed)
+    check_degradation(args.degradation)
     metrics = [m.strip().lower() for m in args.metrics.split(",") if m.strip()]
     if not metrics:
         raise SRLibError("--metrics is empty — give a comma-separated list such as psnr,ssim")
     upscaler = _upscaler(args.model, scale)
     images = _images(args.data)
-    result = evaluate_model(upscaler, images, scale, metrics=metrics, progress=_progress(f"{args.model} x{scale}"))
+    result = evaluate_model(
+        upscaler, images, scale, metrics=metrics, progress=_progress(f"{args.model} x{scale}"),
+        degradation=args.degradation, seed=args.seed,
+    )  # fmt: skip
     width = max(len(row["name"]) for row in result.images)
     header = " ".join(f"{m.upper():>8}" for m in metrics)
-    print(f"{args.model} x{scale} on {args.data} (Y channel, {scale} px shaved, MATLAB bicubic LR)")
+    made = "MATLAB bicubic LR" if args.degradation == "bicubic" else f"LR by the real degradation, seed {args.seed}"
+    print(f"{args.model} x{scale} on {args.data} (Y channel, {scale} px shaved, {made})")
     print(f"{'image':<{width}} {header}")
     for row in result.images:
         print(f"{row['name']:<{width}} " + " ".join(_cell(m, row[m]) for m in metrics))
@@ -80,5 +87,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--data", required=True, help="folder of HR images, or a dataset name (Set5, Set14, ...)")
     parser.add_argument("--scale", type=int, required=True, help="upscaling factor (2, 3 or 4)")
     parser.add_argument("--metrics", default="psnr,ssim", help="comma-separated metrics (default psnr,ssim)")
+    parser.add_argument(
+        "--degradation", default="bicubic",
+        help="how the LR images are made: bicubic (the papers') or real (blur, resize, noise, JPEG; seeded per image)",
+    )  # fmt: skip
+    parser.add_argument("--seed", default="0", help="with --degradation real: the seed mixed with each image's name")
     add_json_flag(parser, "the results")
     parser.set_defaults(run=run)

@@ -33,6 +33,7 @@ __all__ = ["COMMANDS", "build_parser", "main"]
 COMMANDS = {
     "evaluate": "srlib.cli.evaluate",
     "upscale": "srlib.cli.upscale",
+    "degrade": "srlib.cli.degrade",
     "bench": "srlib.cli.bench",
     "train": "srlib.cli.train",
     "data": "srlib.cli.data",

@@ -17,6 +17,7 @@ import numpy as np
 
 from srlib.errors import SRLibError
 from srlib.image.crop import modcrop, shave
+from srlib.image.degrade import check_degradation, degrade, image_seed
 from srlib.image.resize import imresize
 from srlib.metrics.niqe import niqe
 from srlib.metrics.psnr import psnr_y, rmse_y
@@ -122,9 +123,17 @@ def evaluate_model(
     scale: int,
     metrics: Sequence[str] = ("psnr", "ssim"),
     progress: Callable[[Iterable], Iterable] | None = None,
+    degradation: str = "bicubic",
+    seed: int = 0,
 ) -> Evaluation:
-    """Run the protocol over ``(name, hr)`` pairs; returns per-image and mean metrics."""
+    """Run the protocol over ``(name, hr)`` pairs; returns per-image and mean metrics.
+
+    ``degradation="real"`` makes each LR image with Real-ESRGAN's chain
+    (:mod:`srlib.image.degrade`) seeded by the image's name and ``seed``, so the realistic
+    test set is the same on every machine; ``"bicubic"`` is the papers' protocol.
+    """
     scale = check_scale(scale)
+    check_degradation(degradation)
     unknown = [m for m in metrics if m not in METRICS]
     if unknown:
         raise SRLibError(f"--metrics: unknown metric {unknown[0]!r} — use any of {', '.join(METRICS)}")
@@ -135,7 +144,8 @@ def evaluate_model(
     for name, image in progress(items) if progress else items:
         hr = modcrop(image, scale)
         _check_size(name, hr, scale)
-        sr = upscaler(make_lr(hr, scale))
+        lr = make_lr(hr, scale) if degradation == "bicubic" else degrade(hr, scale, degradation, image_seed(name, seed))
+        sr = upscaler(lr)
         if sr.shape != hr.shape:
             raise SRLibError(
                 f"the model returned {sr.shape} for image {name}, expected {hr.shape} — is it a x{scale} model?"
