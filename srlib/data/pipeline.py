@@ -15,6 +15,9 @@ How the papers make training pairs, and how this module does it:
 * Patch origins are drawn uniformly over all aligned positions of all images, so
   a large image gives more patches than a small one, as dense sub-image
   extraction does.
+* ``degradation="real"`` makes each LR patch on the fly from its HR patch with
+  Real-ESRGAN's second-order chain (:mod:`srlib.image.degrade`), seeded by
+  ``(seed, step, patch)``, instead of the stored bicubic LR (``"bicubic"``, the default).
 * Augmentation (``augment=True``): the 8 flips/90-degree rotations of a square
   patch, the same one for input and target. FSRCNN (Dong et al., ECCV 2016,
   sec. 4.1) also trains on every image downscaled by 0.9, 0.8, 0.7 and 0.6:
@@ -40,6 +43,8 @@ from srlib.data.datasets import validation_images
 from srlib.errors import SRLibError
 from srlib.image.color import RGB2YCBCR, YCBCR_OFFSET
 from srlib.image.crop import modcrop
+from srlib.image.degrade import check_degradation
+from srlib.image.degrade.chain import real_degradation
 from srlib.image.resize import imresize
 
 __all__ = [
@@ -241,9 +246,11 @@ def _prepared(hr_images, scale: int, patch_size: int, input_mode: str) -> Traini
 class _PatchSampler:
     """Batch ``step`` of aligned (input, target) patches, a pure function of ``(seed, step)``."""
 
-    def __init__(self, prepared: TrainingImages, *, batch_size: int, channels: str, augment: bool, seed: int):
+    def __init__(
+        self, prepared: TrainingImages, *, batch_size: int, channels: str, augment: bool, seed: int, degradation: str
+    ):
         self.prepared, self.batch_size, self.channels, self.augment = prepared, batch_size, channels, augment
-        self.seed = int(seed)
+        self.seed, self.degradation = int(seed), degradation
         counts = np.prod(prepared.positions, axis=1)
         self.ends = tf.constant(np.cumsum(counts), tf.int64)
         self.starts = tf.constant(np.cumsum(counts) - counts, tf.int64)
@@ -263,6 +270,9 @@ class _PatchSampler:
             self.in_offset, self.in_width = self.hr_offset, self.hr_width
         self.is_gray = tf.constant(prepared.is_gray)
 
+    def _degraded(self, patches: np.ndarray, step: np.int64) -> np.ndarray:
+        return _degrade_patches(patches, step, self.seed, self.prepared.scale)
+
     def __call__(self, step):
         prepared, scale, size = self.prepared, self.prepared.scale, self.prepared.patch_size
         keys = tf.random.experimental.stateless_split(tf.stack([tf.constant(self.seed, tf.int64), step]), num=2)
@@ -276,7 +286,10 @@ class _PatchSampler:
         target = _gather_patches(
             self.hr_flat, self.hr_offset, self.hr_width, image, lr_top * scale, lr_left * scale, size
         )
-        if prepared.input_mode == "lr":
+        if self.degradation == "real":
+            source = tf.numpy_function(self._degraded, [target, step], tf.uint8, stateful=False)
+            source = tf.ensure_shape(source, [self.batch_size, size // scale, size // scale, 3])
+        elif prepared.input_mode == "lr":
             source = _gather_patches(self.in_flat, self.in_offset, self.in_width, image, lr_top, lr_left, size // scale)
         else:
             source = _gather_patches(
@@ -290,6 +303,13 @@ class _PatchSampler:
         return source, target
 
 
+def _degrade_patches(patches: np.ndarray, step: np.int64, seed: int, scale: int) -> np.ndarray:
+    """The real-degraded LR of each uint8 HR patch; patch ``i`` of batch ``step`` seeded by ``(seed, step, i)``."""
+    return np.stack(
+        [real_degradation(patch, scale, np.random.default_rng([seed, int(step), i])) for i, patch in enumerate(patches)]
+    )
+
+
 def training_dataset(
     hr_images: Sequence | TrainingImages,
     *,
@@ -301,6 +321,7 @@ def training_dataset(
     augment: bool = True,
     seed: int = 0,
     start_step: int = 0,
+    degradation: str = "bicubic",
 ) -> tf.data.Dataset:
     """An endless ``tf.data.Dataset`` of ``(input, target)`` float32 batches in [0, 1].
 
@@ -309,12 +330,17 @@ def training_dataset(
     ``(B, P, P, C)`` (``"bicubic"``, SRCNN). ``C`` is 1 for ``channels="y"``, 3 for
     ``"rgb"``. ``hr_images`` are uint8 arrays or ``(name, image)`` pairs; images
     smaller than ``patch_size`` are skipped. Batch ``k`` depends only on
-    ``(seed, k)``; the first batch yielded is batch ``start_step``.
+    ``(seed, k)``; the first batch yielded is batch ``start_step``. ``degradation="real"``
+    makes the LR patches with the realistic chain instead of bicubic.
     """
     scale, patch_size, batch_size = _check_options(scale, patch_size, batch_size, input_mode, channels)
     prepared = _prepared(hr_images, scale, patch_size, input_mode)
     if int(start_step) < 0:
         raise SRLibError(f"start_step={start_step}: give the number of batches already trained on (0 or more)")
-    sampler = _PatchSampler(prepared, batch_size=batch_size, channels=channels, augment=augment, seed=seed)
+    if check_degradation(degradation) == "real" and input_mode != "lr":
+        raise SRLibError("degradation='real' makes LR patches: use it with input_mode='lr' (not SRCNN's 'bicubic')")
+    sampler = _PatchSampler(
+        prepared, batch_size=batch_size, channels=channels, augment=augment, seed=seed, degradation=degradation
+    )
     steps = tf.data.Dataset.counter(start=int(start_step), dtype=tf.int64)
     return steps.map(sampler, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True).prefetch(tf.data.AUTOTUNE)

@@ -126,7 +126,7 @@ def evaluate_model(
     degradation: str = "bicubic",
     seed: int = 0,
 ) -> Evaluation:
-    """Run the protocol over ``(name, hr)`` pairs; returns per-image and mean metrics.
+    """Run the protocol over ``(name, hr)`` pairs (or ``(name, hr, lr)`` with the LR given); per-image and mean metrics.
 
     ``degradation="real"`` makes each LR image with Real-ESRGAN's chain
     (:mod:`srlib.image.degrade`) seeded by the image's name and ``seed``, so the realistic
@@ -141,10 +141,15 @@ def evaluate_model(
     items = list(images)
     if not items:
         raise SRLibError("no images to evaluate — check the data folder or dataset name")
-    for name, image in progress(items) if progress else items:
+    for name, image, *given in progress(items) if progress else items:
         hr = modcrop(image, scale)
         _check_size(name, hr, scale)
-        lr = make_lr(hr, scale) if degradation == "bicubic" else degrade(hr, scale, degradation, image_seed(name, seed))
+        if given:  # an LR image made beforehand (a training run's fixed, degraded validation set)
+            lr = given[0]
+        elif degradation == "bicubic":
+            lr = make_lr(hr, scale)
+        else:
+            lr = degrade(hr, scale, degradation, image_seed(name, seed))
         sr = upscaler(lr)
         if sr.shape != hr.shape:
             raise SRLibError(

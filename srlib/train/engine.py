@@ -141,12 +141,14 @@ def _dataset_at(train_data: Any, start_step: int):
 
 
 def _named_images(val_images: Sequence | None) -> list[tuple[str, np.ndarray]]:
-    """``(name, hr)`` pairs from pairs (as ``srlib.data.load_images`` returns) or bare HR arrays."""
+    """``(name, hr)`` pairs from pairs (as ``srlib.data.load_images`` returns) or bare HR arrays;
+    ``(name, hr, lr)`` triples (an LR made by a degradation) stay triples."""
     pairs = []
     for k, item in enumerate(val_images or []):
-        pairs.append(
-            (str(item[0]), np.asarray(item[1])) if isinstance(item, tuple) else (f"image_{k}", np.asarray(item))
-        )
+        if isinstance(item, tuple):
+            pairs.append((str(item[0]), *(np.asarray(part) for part in item[1:])))
+        else:
+            pairs.append((f"image_{k}", np.asarray(item)))
     return pairs
 
 

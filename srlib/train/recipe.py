@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from srlib.errors import SRLibError
+from srlib.image.degrade import DEGRADATIONS
 from srlib.models.zoo import MODEL_NAMES
 
 if sys.version_info >= (3, 11):
@@ -51,6 +52,9 @@ class Data:
     batch_size: int
     rescale: tuple[float, ...] = ()  # FSRCNN sec. 4.1: every HR image also downscaled by these factors
     augment: bool = True  # random flips and 90-degree rotations
+    degradation: str = (
+        "bicubic"  # how LR is made, for training and validation: "bicubic" or "real" (srlib.image.degrade)
+    )
 
 
 @dataclass(frozen=True)
@@ -125,6 +129,8 @@ class Stage:
         """The stage's resolved settings as plain JSON-ready data (the exported record keeps them)."""
         record = dataclasses.asdict(self)
         record.pop("name"), record.pop("start"), record.pop("note")
+        if record["data"]["degradation"] == "bicubic":  # the default, left out as the records before it were
+            del record["data"]["degradation"]
         return json.loads(json.dumps(record))  # tuples as lists, as the JSON file holds them
 
 
@@ -279,7 +285,14 @@ class _Checker:
             batch_size=self.positive(table, "batch_size", where),
             rescale=tuple(float(f) for f in rescale),
             augment=self.value(table, "augment", where, (bool,), "true or false", True),
+            degradation=self.degradation(table, where),
         )
+
+    def degradation(self, table: dict, where: str) -> str:
+        name = self.value(table, "degradation", where, (str,), "'bicubic' or 'real'", "bicubic")
+        if name not in DEGRADATIONS:
+            self.fail(where, "degradation", f"= {name!r} is not one of {', '.join(DEGRADATIONS)}")
+        return name
 
     def model(self, table: dict, where: str) -> ModelSpec:
         where += "model."

@@ -25,6 +25,7 @@ from srlib.data import load_images
 from srlib.data.pipeline import rescaled_copies, training_dataset
 from srlib.data.splits import without_held_out
 from srlib.errors import SRLibError
+from srlib.image.degrade import degrade, image_seed
 from srlib.losses.pixel import pixel_loss
 from srlib.models.discriminator import SRGANDiscriminator
 from srlib.models.srresnet import freeze_upsampler
@@ -173,8 +174,9 @@ def _run_stage(stage: Stage, folder: Path, start, run: _Run) -> dict:
         channels="rgb" if int(model.inputs[0].shape[-1]) == 3 else "y",
         augment=stage.data.augment,
         seed=stage.seed,
+        degradation=stage.data.degradation,
     )
-    val_images = run.loader.get(stage.data.validation_set)
+    val_images = _validation_pairs(run.loader.get(stage.data.validation_set), stage)
     if stage.adversarial:
         return _train_srgan(stage, model, data, folder, last_step, epoch, val_images, run.progress, run.discriminator)
     return train(
@@ -192,6 +194,16 @@ def _run_stage(stage: Stage, folder: Path, start, run: _Run) -> dict:
         progress=run.progress,
         loss=pixel_loss(PIXEL_LOSSES[stage.loss.name]),
     )
+
+
+def _validation_pairs(images: list, stage: Stage) -> list:
+    """The validation images; with the real degradation, ``(name, hr, lr)`` with each LR made once,
+    seeded by the image's name as ``srlib evaluate --degradation real`` makes it."""
+    if stage.data.degradation == "bicubic":
+        return images
+    scale = stage.model.scale
+    named = [item if isinstance(item, tuple) else (f"image_{k}", item) for k, item in enumerate(images)]
+    return [(name, hr, degrade(hr, scale, stage.data.degradation, image_seed(name))) for name, hr in named]
 
 
 def _copy_weights(source, model) -> None:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from srlib.data.pipeline import prepare_training_images, training_dataset
+from srlib.data.pipeline import _degrade_patches, prepare_training_images, training_dataset
 from srlib.errors import SRLibError
 from srlib.image.color import rgb2y
 from srlib.image.crop import modcrop
+from srlib.image.degrade.chain import real_degradation
 from srlib.image.resize import imresize
 
 
@@ -190,3 +191,23 @@ def test_rescaled_copies_reject_upscaling_or_empty_factors(factors):
 
     with pytest.raises(SRLibError, match="outside"):
         rescaled_copies([np.zeros((8, 8), np.uint8)], factors)
+
+
+def test_real_degradation_makes_each_lr_patch_from_its_hr_patch_seeded_by_step():
+    options = dict(scale=4, patch_size=32, batch_size=3, seed=5, channels="rgb", augment=False)
+    first = _batches(training_dataset(_hr_images()[:1] * 2, degradation="real", **options), 3)
+    resumed = _batches(training_dataset(_hr_images()[:1] * 2, degradation="real", start_step=2, **options), 1)
+    np.testing.assert_array_equal(first[2][0], resumed[0][0])  # resume sees the same degraded batch
+    lr, hr = first[1]
+    assert lr.shape == (3, 8, 8, 3) and hr.shape == (3, 32, 32, 3)
+    hr_uint8 = np.round(hr * 255).astype(np.uint8)
+    expected = real_degradation(hr_uint8[2], 4, np.random.default_rng([5, 1, 2]))  # patch 2 of step 1
+    np.testing.assert_allclose(lr[2], expected / 255.0, atol=1e-6)
+    np.testing.assert_array_equal(_degrade_patches(hr_uint8, np.int64(1), 5, 4)[2], expected)
+    bicubic = _batches(training_dataset(_hr_images()[:1] * 2, **options), 2)[1]
+    np.testing.assert_array_equal(bicubic[1], hr)  # the same HR patches: only the LR is made differently
+    assert not np.allclose(bicubic[0], lr)
+    with pytest.raises(SRLibError, match=r"degradation='real' makes LR patches: use it with input_mode='lr'"):
+        training_dataset(_hr_images(), degradation="real", input_mode="bicubic", **options)
+    with pytest.raises(SRLibError, match=r"unknown degradation 'blur'"):
+        training_dataset(_hr_images(), degradation="blur", **options)

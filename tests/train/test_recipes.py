@@ -29,15 +29,23 @@ RECIPES = sorted((REPO / "recipes").glob("*.toml"))
 MACHINE_PATH = re.compile(r"(/work/|/home/|/tmp/|/Users/|[A-Z]:\\\\)")
 
 
+def _in_training(recipe) -> bool:
+    """A recipe whose weights are not shipped yet: its last stage says it is still training."""
+    return not (WEIGHTS_DIR / recipe.weights).is_file() and "In progress" in recipe.stages[-1].note
+
+
 def test_every_shipped_weight_has_one_recipe():
     shipped = sorted(path.name for path in WEIGHTS_DIR.glob("*.keras"))
-    assert sorted(load_recipe(path).weights for path in RECIPES) == shipped
+    recipes = [load_recipe(path) for path in RECIPES]
+    assert sorted(r.weights for r in recipes if not _in_training(r)) == shipped
     assert all(load_recipe(path).weights == f"{path.stem}.keras" for path in RECIPES)
 
 
 @pytest.mark.parametrize("path", RECIPES, ids=[p.stem for p in RECIPES])
 def test_shipped_json_records_its_recipe_and_nothing_of_the_machine(path):
     recipe = load_recipe(path)
+    if _in_training(recipe):
+        pytest.skip(f"{recipe.weights} is still training (its last stage says so); nothing shipped to check")
     record_path = WEIGHTS_DIR / recipe.weights.replace(".keras", ".json")
     text = record_path.read_text()
     record = json.loads(text)
@@ -67,6 +75,14 @@ def test_a_stage_that_starts_from_a_shipped_file_begins_the_run():
     assert [s.name for s in runnable_stages(srresnet, "3-restart")] == ["1-scratch", "2-bf16", "3-restart"]
     fsrcnn = load_recipe(REPO / "recipes" / "fsrcnn_x3.toml")
     assert runnable_stages(fsrcnn, None) == fsrcnn.stages  # no shipped start: the whole chain
+
+
+def test_the_real_world_recipe_degrades_training_and_validation():
+    stage = load_recipe(REPO / "recipes" / "srresnet-real_x4.toml").stages[-1]
+    assert (stage.data.degradation, stage.loss.name, stage.data.validation_set) == ("real", "l1", "BSD200-val")
+    assert stage.settings()["data"]["degradation"] == "real"
+    bicubic = load_recipe(REPO / "recipes" / "srresnet_x4.toml").stages[-1]
+    assert "degradation" not in bicubic.settings()["data"]  # the default, as the shipped records hold it
 
 
 def test_new_stages_choose_on_the_validation_split_and_train_without_it():
