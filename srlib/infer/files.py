@@ -11,10 +11,10 @@ from PIL import Image
 
 from srlib.errors import SRLibError
 from srlib.eval.protocol import check_scale
-from srlib.image.io import read_image_with_alpha, write_image
-from srlib.infer.upscaler import upscaler_for
+from srlib.image.photo import Photo, read_photo, write_photo
+from srlib.infer.upscaler import Upscaler, upscaler_for
 
-__all__ = ["upscale_file"]
+__all__ = ["upscale_file", "upscale_photo", "check_output_path"]
 
 
 def _check_input_path(path: Path) -> None:
@@ -24,7 +24,7 @@ def _check_input_path(path: Path) -> None:
         raise SRLibError(f"cannot read {path}: permission denied — check the file's permissions")
 
 
-def _check_output_path(path: Path) -> None:
+def check_output_path(path: Path) -> None:
     """Fail before any work if ``path`` cannot be written."""
     if path.is_dir():
         raise SRLibError(f"output {path} is a folder — give a file name such as {path / 'upscaled.png'}")
@@ -37,6 +37,15 @@ def _check_output_path(path: Path) -> None:
         raise SRLibError(f"cannot write {path}: permission denied — choose a writable output path")
 
 
+def upscale_photo(up: Upscaler, photo: Photo) -> Photo:
+    """``photo`` upscaled by ``up``: the colour through the network, the alpha beside it, the depth kept."""
+    if photo.alpha is None:
+        return Photo(up(photo.pixels))
+    planes = photo.pixels[..., None] if photo.pixels.ndim == 2 else photo.pixels
+    sr = up(np.concatenate([planes, photo.alpha[..., None]], axis=-1))
+    return Photo(sr[..., :-1] if sr.shape[-1] > 2 else sr[..., 0], sr[..., -1])
+
+
 def upscale_file(
     input_path: str | os.PathLike, output_path: str | os.PathLike, model: Any, scale: int, **options: Any
 ) -> Path:
@@ -44,17 +53,14 @@ def upscale_file(
 
     ``options`` are :class:`~srlib.infer.upscaler.Upscaler`'s (``tile``, ``overlap``,
     ``self_ensemble``, ``progress``). The input, the scale and the output path are checked
-    before the model is looked up. Alpha is kept (upscaled with bicubic); 16-bit and
-    palette images are read as 8-bit (see :mod:`srlib.image.io`).
+    before the model is looked up. The photo is turned upright by its EXIF orientation, alpha
+    is kept (upscaled with bicubic) and a 16-bit image stays 16-bit (:mod:`srlib.image.photo`).
     """
     input_path, output_path = Path(input_path), Path(output_path)
     _check_input_path(input_path)
     scale = check_scale(scale, what="upscale")
-    _check_output_path(output_path)
+    check_output_path(output_path)
+    if output_path.exists() and output_path.resolve() == input_path.resolve():
+        raise SRLibError(f"output {output_path} is the input — give another file name; inputs are never overwritten")
     up = upscaler_for(model, scale, **options)
-    image, alpha = read_image_with_alpha(input_path)
-    if alpha is None:
-        return write_image(output_path, up(image))
-    planes = image[..., None] if image.ndim == 2 else image
-    sr = up(np.concatenate([planes, alpha[..., None]], axis=-1))
-    return write_image(output_path, sr[..., :-1], alpha=sr[..., -1])
+    return write_photo(output_path, upscale_photo(up, read_photo(input_path)))

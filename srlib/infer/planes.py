@@ -96,13 +96,18 @@ def network_on_planes(model: keras.Model, scale: int, self_ensemble: bool = Fals
 
 
 def plane_upscaler(model: keras.Model, scale: int, self_ensemble: bool = False) -> Callable[[np.ndarray], np.ndarray]:
-    """``uint8 (h, w, colour [+ alpha]) -> uint8 (sh, sw, same)``, colour 1 (gray) or 3 (RGB)."""
+    """``uint8 (h, w, colour [+ alpha]) -> uint8 (sh, sw, same)``, colour 1 (gray) or 3 (RGB).
+
+    A uint16 image (a 16-bit photo) goes through the same path on 0..255 floats and comes
+    back as uint16: its extra precision is kept, not rounded to 8 bits on the way.
+    """
     network = network_on_planes(model, scale, self_ensemble)
     channels = model_channels(model)
 
     def upscale_planes(lr: np.ndarray) -> np.ndarray:
         colour = 1 if lr.shape[-1] <= 2 else 3
-        planes = lr[..., :colour].astype(np.float64)
+        peak = 65535.0 if lr.dtype == np.uint16 else 255.0
+        planes = lr[..., :colour].astype(np.float64) * (255.0 / peak)
         if channels == 1 and colour == 3:
             ycbcr = rgb2ycbcr(planes)
             y = network(ycbcr[..., :1])
@@ -111,8 +116,11 @@ def plane_upscaler(model: keras.Model, scale: int, self_ensemble: bool = False) 
             sr = network(planes)
         else:  # an RGB model on a grayscale image: replicate, then the channel mean
             sr = network(np.repeat(planes, 3, axis=-1)).mean(axis=-1, keepdims=True)
+        if peak != 255.0:
+            sr = sr * (peak / 255.0)
         if lr.shape[-1] > colour:  # alpha: uint8 in, MATLAB's imresize rounds after each dimension
-            sr = np.concatenate([sr, imresize(lr[..., colour:], scale).astype(np.float64)], axis=-1)
-        return np.clip(np.floor(sr + 0.5), 0, 255).astype(np.uint8)
+            alpha = lr[..., colour:] if lr.dtype == np.uint8 else lr[..., colour:].astype(np.float64)
+            sr = np.concatenate([sr, imresize(alpha, scale).astype(np.float64)], axis=-1)
+        return np.clip(np.floor(sr + 0.5), 0, peak).astype(lr.dtype)
 
     return upscale_planes

@@ -73,7 +73,7 @@ def upscale_tiled(
 ) -> np.ndarray:
     """``upscale_tile`` applied tile by tile to an ``(H, W, C)`` image, margins cropped; the ``(sH, sW, C)`` result."""
     height, width, channels = image.shape
-    sr = np.empty((height * scale, width * scale, channels), np.uint8)
+    sr = np.empty((height * scale, width * scale, channels), image.dtype)
     tiles = [(rows, cols) for rows in tile_boxes(height, tile, overlap) for cols in tile_boxes(width, tile, overlap)]
     if progress and len(tiles) > 1:
         tiles = tqdm(tiles, desc=f"x{scale} tiles", file=sys.stderr, leave=False)

@@ -26,9 +26,9 @@ __all__ = ["Upscaler", "upscaler_for", "upscale"]
 
 
 def _check_image(image: np.ndarray) -> np.ndarray:
-    """The image as ``(H, W, C)`` uint8, C = 1 or 3 colour channels plus an optional alpha."""
+    """The image as ``(H, W, C)`` uint8 (or uint16), C = 1 or 3 colour channels plus an optional alpha."""
     image = np.asarray(image)
-    if image.dtype != np.uint8:
+    if image.dtype not in (np.uint8, np.uint16):
         raise SRLibError(
             f"upscale: expected a uint8 image, got {image.dtype} — convert with np.clip(x, 0, 255).astype(np.uint8)"
         )

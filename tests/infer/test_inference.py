@@ -316,8 +316,10 @@ def test_upscale_file_rgba_and_16_bit(tmp_path):
     gray16 = _photo(9, 7, channels=1)[..., 0].astype(np.uint16) * 257
     Image.fromarray(gray16).save(tmp_path / "gray16.png")
     out = upscale_file(tmp_path / "gray16.png", tmp_path / "gray.png", model, 2)
-    with Image.open(out) as written:
-        assert written.mode == "L" and written.size == (14, 18)
+    with Image.open(out) as written:  # 16-bit stays 16-bit, and agrees with the 8-bit result to a grey level
+        assert written.mode == "I;16" and written.size == (14, 18)
+        eight = upscale((gray16 // 257).astype(np.uint8), model, 2)
+        assert np.abs(np.asarray(written) / 257.0 - eight).max() <= 1.0
 
 
 def test_upscale_file_checks_paths_before_any_work(tmp_path):
