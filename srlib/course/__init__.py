@@ -11,7 +11,7 @@ import lazy_loader
 
 __getattr__, __dir__, __all__ = lazy_loader.attach(
     __name__,
-    submodules=["exercises", "setup"],
+    submodules=["exercises", "leaderboard", "setup", "twins"],
     submod_attrs={
         "setup": ["start", "import_tensorflow", "seed_everything", "ChapterRun", "expected_runtime", "format_runtime"],
         "exercises": ["check", "solution"],
