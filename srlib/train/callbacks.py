@@ -244,7 +244,8 @@ class RunMonitor(keras.callbacks.Callback):
         meta = self.meta
         meta["wall_time_s"] = meta.get("wall_time_s", 0.0) + time.perf_counter() - self._epoch_start
         meta["epoch"], meta["step"] = epoch + 1, step
-        for key, value in record.items():
+        # The wall-clock seconds trained (and validated) by this epoch's end: curves against time.
+        for key, value in {**record, "time_s": round(meta["wall_time_s"], 3)}.items():
             meta["history"].setdefault(key, []).append(value)
         score = record.get("val_psnr", -record["loss"])
         if meta.get("best_score") is None or score > meta["best_score"]:

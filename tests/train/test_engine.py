@@ -121,6 +121,7 @@ def test_train_validates_checkpoints_and_keeps_the_best_model(tmp_path):
     history = summary["history"]
     assert summary["step"] == 20 and history["step"] == [5, 10, 15, 20]
     assert len(history["val_psnr"]) == 4 and all(np.isfinite(history["val_ssim"]))
+    assert len(history["time_s"]) == 4 and history["time_s"] == sorted(history["time_s"]) and history["time_s"][0] > 0
     assert summary["best_psnr"] == max(history["val_psnr"])
     assert 10 < summary["bicubic_psnr"] < 60 and "bicubic on validation" in stream.getvalue()
     best = load_model(summary["best_model"])
