@@ -16,7 +16,11 @@ from srlib.course.exercises.ch02 import CONFIGS, fsrcnn_macs_per_hr_pixel, fsrcn
 from srlib.course.exercises.ch03 import espcn_receptive_field, pixel_unshuffle, subpixel_channels
 from srlib.course.exercises.ch04 import discriminator_loss, expected_mse, generator_adversarial_loss, vgg_feature_shape
 from srlib.course.exercises.ch05 import best_alpha, interpolate, pareto_front, pirm_region
-from srlib.image import imresize, rgb2y
+from srlib.course.exercises.ch06 import KERNEL_CASES, anisotropic_gaussian, first_order, jpeg_block
+from srlib.data.photos import skimage_data_dir
+from srlib.image import imresize, read_image, rgb2y
+from srlib.image.degrade import gaussian_kernel
+from srlib.image.degrade import jpeg as degrade_jpeg
 from srlib.infer.upscaler import receptive_radius
 from srlib.models import FSRCNN, SRCNN
 from srlib.models.complexity import flops_per_output_pixel
@@ -158,3 +162,33 @@ def test_front_and_operating_point_on_random_curves():
             assert choice is None
         else:
             assert min(niqe[i] for i in fits) == niqe[alphas.index(choice)]
+
+
+# --- chapter 06: realistic degradations (Wang et al. 2021, sec. 3.1) ----------------------------
+
+
+@pytest.mark.parametrize("size,sigma_x,sigma_y,theta", KERNEL_CASES)
+def test_anisotropic_reference_equals_srlib_kernel(size, sigma_x, sigma_y, theta):
+    np.testing.assert_allclose(anisotropic_gaussian(size, sigma_x, sigma_y, theta),
+                               gaussian_kernel(size, sigma_x, sigma_y, theta), atol=1e-12)  # fmt: skip
+
+
+@pytest.mark.parametrize("quality", [10, 30, 50, 75, 95])
+def test_jpeg_block_reference_agrees_with_pillows_codec_on_grey_images(quality):
+    """Blockwise on a grey photo, the reference is within a tenth of a grey level of Pillow's encode-decode on
+    average: the same table and quality rule; only the codec's integer DCT rounds differently, now and then."""
+    grey = read_image(skimage_data_dir() / "camera.png")[:128, :128].astype(np.float64)
+    blocks = grey.reshape(16, 8, 16, 8).transpose(0, 2, 1, 3)
+    mine = np.stack([[jpeg_block(b, quality) for b in row] for row in blocks]).transpose(0, 2, 1, 3).reshape(128, 128)
+    pillow = degrade_jpeg(grey[..., None].astype(np.float32) / 255.0, quality)[..., 0] * 255.0
+    difference = np.abs(np.clip(np.round(mine), 0, 255) - pillow)
+    assert difference.mean() < 0.1 and np.percentile(difference, 99) <= 1.0
+
+
+def test_first_order_reference_is_a_real_degradation_stage():
+    hr = read_image(skimage_data_dir() / "astronaut.png")[:96, :128].astype(np.float32) / 255.0
+    kernel = gaussian_kernel(11, 1.5)
+    lr = first_order(hr, kernel, 4, 10.0, 50, np.random.default_rng(0))
+    assert lr.shape == (24, 32, 3) and lr.dtype == np.float32 and lr.min() >= 0.0 and lr.max() <= 1.0
+    again = first_order(hr, kernel, 4, 10.0, 50, np.random.default_rng(0))
+    np.testing.assert_array_equal(lr, again)  # one seed, one result

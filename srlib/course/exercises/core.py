@@ -93,6 +93,7 @@ CHAPTER_MODULES = {
     "03": "srlib.course.exercises.ch03",
     "04": "srlib.course.exercises.ch04",
     "05": "srlib.course.exercises.ch05",
+    "06": "srlib.course.exercises.ch06",
 }
 
 

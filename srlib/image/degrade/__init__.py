@@ -3,7 +3,8 @@
 ``degrade(hr, scale, "bicubic")`` is the papers' (and the course's default) MATLAB bicubic
 downscaling; ``"real"`` is Real-ESRGAN's second-order chain of blur, resize, noise and JPEG
 (:mod:`srlib.image.degrade.chain`). ``image_seed(name, seed)`` derives a per-image seed from
-the image's name, so a realistic test set is the same for everyone.
+the image's name, so a realistic test set is the same for everyone. The parts (kernels, operations,
+the chain's stages) are re-exported here for chapter 06.
 """
 
 from __future__ import annotations
@@ -14,10 +15,33 @@ import numpy as np
 
 from srlib.errors import SRLibError
 from srlib.image.crop import modcrop
-from srlib.image.degrade.chain import real_degradation
+from srlib.image.degrade.chain import FIRST, SECOND, Stage, random_kernel, real_degradation
+from srlib.image.degrade.kernels import gaussian_kernel, generalized_gaussian_kernel, plateau_kernel, sinc_kernel
+from srlib.image.degrade.ops import blur, gaussian_noise, jpeg, poisson_noise, resize
 from srlib.image.resize import imresize
 
-__all__ = ["DEGRADATIONS", "degrade", "image_seed", "check_degradation", "check_seed"]
+__all__ = [
+    "DEGRADATIONS",
+    "degrade",
+    "image_seed",
+    "check_degradation",
+    "check_seed",
+    # the parts, for chapter 06 (a package the chapters may import from)
+    "gaussian_kernel",
+    "generalized_gaussian_kernel",
+    "plateau_kernel",
+    "sinc_kernel",
+    "blur",
+    "resize",
+    "gaussian_noise",
+    "poisson_noise",
+    "jpeg",
+    "Stage",
+    "FIRST",
+    "SECOND",
+    "random_kernel",
+    "real_degradation",
+]
 
 DEGRADATIONS = ("bicubic", "real")
 
