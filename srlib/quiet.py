@@ -73,10 +73,12 @@ def native_stderr_captured() -> Iterator[Captured]:
 
 
 def probe_tensorflow_devices() -> None:
-    """If TensorFlow is loaded, list its devices now (that first probe logs the cuInit line)."""
+    """If TensorFlow is loaded, list its devices now (that first probe logs the cuInit line), and keep its
+    Python logger to errors (its retracing notes, which a run building several models provokes, are noise)."""
     tensorflow = sys.modules.get("tensorflow")
     if tensorflow is not None:
         tensorflow.config.list_physical_devices()
+        tensorflow.get_logger().setLevel("ERROR")
 
 
 def quiet_environment() -> None:
@@ -97,5 +99,5 @@ def import_tensorflow() -> ModuleType:
         import keras  # noqa: F401 (imported here so that its start-up lines are captured too)
         import tensorflow
 
-        tensorflow.config.list_physical_devices()
+        probe_tensorflow_devices()
     return tensorflow

@@ -13,9 +13,19 @@ import sys
 
 import numpy as np
 
-__all__ = ["DEFAULT_SEED", "seed_everything"]
+__all__ = ["DEFAULT_SEED", "seed_everything", "worker_seed"]
 
 DEFAULT_SEED = 0
+# A large prime keeps the workers' data streams apart for any recipe seed (seed 0 included).
+_WORKER_STRIDE = 1_000_003
+
+
+def worker_seed(seed: int, worker: int) -> int:
+    """The data seed of worker ``worker`` in multi-machine training (:mod:`srlib.train.distribute`).
+
+    Worker 0 keeps ``seed`` itself, so one worker sees exactly a one-device run's batches.
+    """
+    return int(seed) + _WORKER_STRIDE * int(worker)
 
 
 def seed_everything(seed: int = DEFAULT_SEED) -> None:

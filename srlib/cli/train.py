@@ -16,6 +16,7 @@ from pathlib import Path
 import tensorflow as tf
 
 from srlib.models.zoo import WEIGHTS_DIR
+from srlib.train.distribute import STRATEGIES, is_chief, make_strategy, replicas, split_cpu
 from srlib.train.export import export_recipe
 from srlib.train.precision import bfloat16_warning
 from srlib.train.recipe import load_recipe
@@ -31,7 +32,11 @@ A stage that starts from a shipped file (start.weights with its sha256) begins t
 before it are that file's history and run only when --stage names one of them.
 A stage that starts from another recipe's stage trains that one first, in the sibling folder of DIR
 named after the other recipe. --export evaluates the last stage's best model on Set5 and Set14 and
-writes it with its JSON record into srlib/models/weights (or --weights-dir); it trains nothing."""
+writes it with its JSON record into srlib/models/weights (or --weights-dir); it trains nothing.
+--strategy trains data-parallel with tf.distribute: mirrored over this machine's GPUs (or over
+--cpu-devices K logical CPUs), multiworker over the machines TF_CONFIG lists (run the same command
+on each; worker 0 writes DIR, which every worker must see). The recipe's batch_size is one
+device's batch; the global batch is batch_size x replicas (docs/training-at-scale.md)."""
 
 
 def _set_threads(threads: int) -> None:
@@ -60,14 +65,20 @@ def run(args: argparse.Namespace) -> int:
         return 0
     stages = runnable_stages(recipe, args.stage)
     _set_threads(stages[-1].threads)
+    if args.cpu_devices:
+        split_cpu(args.cpu_devices)  # before the strategy lists the devices
+    strategy = make_strategy(args.strategy)
     warning = bfloat16_warning(stages[-1].precision)
     if warning:
         print(warning, file=sys.stderr)
-    summaries = train_recipe(recipe, run_dir, steps=args.steps, until=args.stage)
+    if replicas(strategy) > 1 or args.strategy == "multiworker":
+        batch = stages[-1].data.batch_size
+        print(f"{type(strategy).__name__}: {replicas(strategy)} replicas, global batch {batch} x {replicas(strategy)}")
+    summaries = train_recipe(recipe, run_dir, steps=args.steps, until=args.stage, strategy=strategy)
     for stage, summary in zip(stages, summaries):
         best = summary.get("best_psnr")
         print(f"{recipe.name} {stage.name}: step {summary['step']}" + (f", best {best:.3f} dB" if best else ""))
-    print(f"run folder: {run_dir}")
+    print(f"run folder: {run_dir}" + ("" if is_chief(strategy) else " (written by the chief, worker 0)"))
     return 0
 
 
@@ -92,6 +103,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--stage", metavar="NAME", default=None, help="train the stages up to this one only (default: all)"
     )
+    parser.add_argument(
+        "--strategy", choices=STRATEGIES, default="auto",
+        help="tf.distribute strategy: auto (mirrored on 2+ GPUs, else one device), one, mirrored, "
+        "multiworker (TF_CONFIG); default auto",
+    )  # fmt: skip
+    parser.add_argument(
+        "--cpu-devices", type=int, metavar="K", default=0,
+        help="split the CPU into K logical devices (mirrored training without GPUs, for tests)",
+    )  # fmt: skip
     parser.add_argument("--export", action="store_true", help="ship the last stage's best model instead of training")
     parser.add_argument(
         "--weights-dir",

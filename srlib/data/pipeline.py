@@ -46,6 +46,7 @@ from srlib.image.crop import modcrop
 from srlib.image.degrade import check_degradation
 from srlib.image.degrade.chain import real_degradation
 from srlib.image.resize import imresize
+from srlib.seeding import worker_seed
 
 __all__ = [
     "training_dataset",
@@ -322,6 +323,8 @@ def training_dataset(
     seed: int = 0,
     start_step: int = 0,
     degradation: str = "bicubic",
+    replicas: int = 1,
+    worker: int = 0,
 ) -> tf.data.Dataset:
     """An endless ``tf.data.Dataset`` of ``(input, target)`` float32 batches in [0, 1].
 
@@ -332,7 +335,14 @@ def training_dataset(
     smaller than ``patch_size`` are skipped. Batch ``k`` depends only on
     ``(seed, k)``; the first batch yielded is batch ``start_step``. ``degradation="real"``
     makes the LR patches with the realistic chain instead of bicubic.
+
+    Under a ``tf.distribute`` strategy (:mod:`srlib.train.distribute`) ``batch_size`` is one
+    device's batch: a worker with ``replicas`` devices gets batches of ``batch_size x replicas``
+    patches, and ``worker`` ``i`` its own stream, seeded by ``worker_seed(seed, i)``.
     """
+    if int(replicas) < 1 or int(worker) < 0:
+        raise SRLibError(f"replicas={replicas}, worker={worker}: give 1 or more replicas and a worker index from 0")
+    batch_size, seed = int(batch_size) * int(replicas), worker_seed(seed, worker)
     scale, patch_size, batch_size = _check_options(scale, patch_size, batch_size, input_mode, channels)
     prepared = _prepared(hr_images, scale, patch_size, input_mode)
     if int(start_step) < 0:

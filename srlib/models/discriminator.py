@@ -26,6 +26,7 @@ from __future__ import annotations
 import keras
 
 from srlib.errors import SRLibError
+from srlib.models.layers import batch_norm
 
 __all__ = ["DISCRIMINATOR_FEATURE_LAYERS", "SRGANDiscriminator"]
 
@@ -70,7 +71,7 @@ class SRGANDiscriminator(keras.Model):
                 name=f"block_{k + 1}_conv",
             )(x)
             if k > 0:
-                x = keras.layers.BatchNormalization(momentum=0.9, name=f"block_{k + 1}_bn")(x)
+                x = batch_norm(f"block_{k + 1}_bn")(x)
             x = keras.layers.LeakyReLU(negative_slope=0.2, name=f"block_{k + 1}_act")(x)
         if size is None:
             x = keras.layers.GlobalAveragePooling2D(name="pool")(x)

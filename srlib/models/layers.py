@@ -7,11 +7,13 @@ models stay plain and save in Keras' native format without custom objects.
 from __future__ import annotations
 
 import keras
+import tensorflow as tf
 from keras import ops
 
 from srlib.errors import SRLibError
 
-__all__ = ["he_normal", "conv", "prelu", "deconvolution", "ReplicatePad", "PADDINGS", "check_padding", "pad_input"]
+__all__ = ["he_normal", "conv", "prelu", "deconvolution", "batch_norm", "ReplicatePad", "PADDINGS", "check_padding",
+           "pad_input"]  # fmt: skip
 
 # How a model fills the border its convolutions need: "zeros" (each convolution pads with zeros, Keras'
 # 'same') or "replicate" (the input is padded once by repeating its edge pixels, then every convolution
@@ -54,6 +56,16 @@ def conv(
         kernel_initializer=he_normal(),
         name=name,
     )
+
+
+def batch_norm(name: str) -> keras.layers.BatchNormalization:
+    """Batch normalisation (Ioffe & Szegedy 2015) with SRGAN's momentum 0.9.
+
+    Built under a ``tf.distribute`` strategy with several replicas, its batch statistics are
+    those of the global batch (``synchronized``), so data-parallel training normalises as one
+    device with the whole batch would; elsewhere it is Keras' plain layer."""
+    replicated = tf.distribute.has_strategy() and tf.distribute.get_strategy().num_replicas_in_sync > 1
+    return keras.layers.BatchNormalization(momentum=0.9, synchronized=replicated, name=name)
 
 
 def prelu(name: str) -> keras.layers.PReLU:

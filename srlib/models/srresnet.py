@@ -16,6 +16,7 @@ from __future__ import annotations
 import keras
 
 from srlib.errors import SRLibError
+from srlib.models.layers import batch_norm as batch_norm_layer
 from srlib.models.layers import prelu
 from srlib.models.pixel_shuffle import PixelShuffle, icnr_initializer
 
@@ -87,7 +88,7 @@ class SRResNet(keras.Model):
 
         def normalised(x, name: str):
             # BN's beta replaces the conv bias, so the conv needs none.
-            return keras.layers.BatchNormalization(momentum=0.9, name=name)(x) if batch_norm else x
+            return batch_norm_layer(name)(x) if batch_norm else x
 
         inputs = keras.Input(shape=(None, None, channels), name="lr")
         features = prelu("head_prelu")(_conv(filters, 9, "head_conv")(inputs))

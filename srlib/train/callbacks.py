@@ -184,7 +184,8 @@ class RunMonitor(keras.callbacks.Callback):
 
     ``shipped`` is the network validated and saved as ``best.keras`` (the model itself, or
     SRGAN's generator); ``capture()`` gives the arrays of the checkpoint. ``update_every``:
-    batches between running-loss reports to ``progress`` (None: none).
+    batches between running-loss reports to ``progress`` (None: none). ``writes=False`` (a
+    worker other than the chief, :mod:`srlib.train.distribute`) keeps the record and writes nothing.
     """
 
     def __init__(
@@ -201,8 +202,10 @@ class RunMonitor(keras.callbacks.Callback):
         meta: dict[str, Any],
         progress: Progress,
         update_every: int | None,
+        writes: bool = True,
     ) -> None:
         super().__init__()
+        self.writes = bool(writes)
         self.run_dir, self.checkpoint, self.scale = Path(run_dir), Path(checkpoint), int(scale)
         self.steps_per_epoch = int(steps_per_epoch)
         self.val_images, self.upscaler_factory = list(val_images), upscaler_factory
@@ -251,7 +254,9 @@ class RunMonitor(keras.callbacks.Callback):
         if meta.get("best_score") is None or score > meta["best_score"]:
             meta["best_score"], meta["best_step"] = score, step
             meta["best_psnr"] = record.get("val_psnr")
-            save_model(self.shipped, self.run_dir / BEST_MODEL_NAME)
+            if self.writes:
+                save_model(self.shipped, self.run_dir / BEST_MODEL_NAME)
         # The checkpoint is written last: a kill before this line replays the epoch from the previous one.
-        save_state(self.checkpoint, self.capture(), meta)
+        if self.writes:
+            save_state(self.checkpoint, self.capture(), meta)
         self.progress.validation(step, {k: v for k, v in record.items() if k != "step"}, sample)

@@ -11,6 +11,8 @@ are written to a temporary name in the same directory and renamed with
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import json
 import os
 from collections.abc import Mapping, Sequence
@@ -53,11 +55,25 @@ def save_state(path: str | os.PathLike, state: Mapping[str, Sequence], meta: dic
         f"{group}_{i:04d}": np.asarray(value) for group, values in state.items() for i, value in enumerate(values)
     }
     arrays["meta"] = np.array(json.dumps(meta))
-    with atomic_path(path, ".npz") as tmp, open(tmp, "wb") as handle:
+    with _disk_full_is_one_line(path), atomic_path(path, ".npz") as tmp, open(tmp, "wb") as handle:
         np.savez(handle, **arrays)
         handle.flush()
         os.fsync(handle.fileno())
     return path
+
+
+@contextlib.contextmanager
+def _disk_full_is_one_line(path: Path):
+    """A full disk (or quota) while writing ``path``: one line saying the previous file is kept."""
+    try:
+        yield
+    except OSError as error:
+        if error.errno not in (errno.ENOSPC, errno.EDQUOT):
+            raise
+        raise SRLibError(
+            f"no space left on the device to write {path}; the previous {path.name} is kept — "
+            "free some space and run the same command again to resume"
+        ) from error
 
 
 def load_state(path: str | os.PathLike) -> tuple[dict[str, list[np.ndarray]], dict[str, Any]]:
@@ -94,6 +110,6 @@ def check_identity(path: Path, meta: dict, expected: dict) -> None:
 def save_model(model, path: str | os.PathLike) -> Path:
     """``model.save`` in Keras' native format, atomically (Keras wants the name to end in .keras)."""
     path = Path(path)
-    with atomic_path(path, ".keras") as tmp:
+    with _disk_full_is_one_line(path), atomic_path(path, ".keras") as tmp:
         model.save(tmp)
     return path

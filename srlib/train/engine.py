@@ -16,6 +16,11 @@ A model that brings its own optimizers and step (:class:`TrainsItself`, e.g.
 :class:`srlib.train.srgan.SRGAN`) is trained the same way; a callback may send the run
 back to its last checkpoint (:class:`~srlib.train.callbacks.RestartFromCheckpoint`),
 which is how SRGAN rolls back after a divergence.
+
+Under a ``tf.distribute`` strategy (:mod:`srlib.train.distribute`; build the model inside
+``strategy.scope()``) the same call trains data-parallel: each worker reads its own
+stream (``train_data(start_step=..., replicas=..., worker=...)``), only the chief writes
+the run folder, and every worker resumes from the chief's checkpoint.
 """
 
 from __future__ import annotations
@@ -53,8 +58,9 @@ from srlib.train.checkpoint import (
     model_identity,
     save_state,
 )
+from srlib.train.distribute import agreed_step, is_chief, is_distributed, keras_fit_scope, worker_datasets
 from srlib.train.optimizers import LayerRateAdam
-from srlib.train.precision import is_mixed
+from srlib.train.precision import is_mixed, loss_scaled
 
 __all__ = [
     "DEFAULT_STEPS_PER_EXECUTION",
@@ -111,8 +117,10 @@ def compile_for_training(
     steps_per_execution: int = 1,
     loss: Any = DEFAULT_LOSS,
 ):
-    """Compile ``model`` with the engine's defaults (MSE, per-layer-rate Adam, XLA); returns the model."""
-    optimizer = LayerRateAdam(learning_rate=learning_rate, lr_multipliers=lr_multipliers)
+    """Compile ``model`` with the engine's defaults (MSE, per-layer-rate Adam, XLA); returns the model.
+
+    A float16 model (``mixed_float16``, :mod:`srlib.train.precision`) gets dynamic loss scaling."""
+    optimizer = loss_scaled(model, LayerRateAdam(learning_rate=learning_rate, lr_multipliers=lr_multipliers))
     model.compile(
         optimizer=optimizer,
         loss=loss,
@@ -126,8 +134,10 @@ def _largest_divisor_at_most(n: int, limit: int) -> int:
     return max(d for d in range(1, max(1, min(n, limit)) + 1) if n % d == 0)
 
 
-def _dataset_at(train_data: Any, start_step: int):
-    """The training dataset positioned at batch ``start_step``."""
+def _dataset_at(train_data: Any, start_step: int, strategy=None):
+    """The training dataset positioned at batch ``start_step`` (split over the strategy's devices)."""
+    if strategy is not None and is_distributed(strategy):
+        return worker_datasets(strategy, train_data, start_step)
     if callable(train_data):
         dataset = train_data(start_step=start_step)
     elif isinstance(train_data, tf.data.Dataset):
@@ -216,6 +226,8 @@ class _Run:
     epochs: int
     val_images: list[tuple[str, np.ndarray]]
     progress: Progress
+    strategy: Any  # the tf.distribute strategy the model was built under
+    writes: bool = True  # False on a worker other than the chief: it trains, the chief writes
 
     @property
     def checkpoint(self) -> Path:
@@ -237,7 +249,11 @@ def _plan(model, steps: int, scale: int, run_dir, steps_per_epoch: int, val_imag
     run_dir.mkdir(parents=True, exist_ok=True)
     progress = progress if progress is not None else PlainProgress()
     epochs = math.ceil(steps / steps_per_epoch)
-    return _Run(run_dir, scale, steps_per_epoch, epochs, _named_images(val_images), progress)
+    strategy = getattr(model, "distribute_strategy", None) or tf.distribute.get_strategy()
+    chief = is_chief(strategy)
+    # Only the chief validates and writes; the others train the same steps and read its checkpoint to resume.
+    images = _named_images(val_images) if chief else []
+    return _Run(run_dir, scale, steps_per_epoch, epochs, images, progress, strategy, writes=chief)
 
 
 def _open_meta(model, run: _Run, saved: tuple | None, identity: dict, seed: int) -> dict[str, Any]:
@@ -281,11 +297,14 @@ def _callbacks(model, run: _Run, meta: dict, extra: Sequence, tensorboard: bool,
         meta=meta,
         progress=run.progress,
         update_every=max(spe, run.steps_per_epoch // 10) if own_updates else None,
+        writes=run.writes,
     )
     for callback in extra:
         if isinstance(callback, RunCallback):
             callback.bind(meta, run.progress, model)
-    board = [keras.callbacks.TensorBoard(log_dir=str(run.run_dir / "logs"), write_graph=False)] if tensorboard else []
+    board = []
+    if tensorboard and run.writes:
+        board = [keras.callbacks.TensorBoard(log_dir=str(run.run_dir / "logs"), write_graph=False)]
     return monitor, [monitor, *board, *extra]
 
 
@@ -296,21 +315,23 @@ def _fit(model, train_data, dataset, run: _Run, meta: dict, extra: Sequence, ten
         if dataset is None:
             return meta
         try:
-            model.fit(
-                dataset,
-                epochs=run.epochs,
-                initial_epoch=int(meta["epoch"]),
-                steps_per_epoch=run.steps_per_epoch,
-                callbacks=callbacks,
-                shuffle=False,  # the pipeline shuffles, reproducibly by step
-                verbose=0,
-            )
+            with keras_fit_scope(model, run.strategy):
+                model.fit(
+                    dataset,
+                    epochs=run.epochs,
+                    initial_epoch=int(meta["epoch"]),
+                    steps_per_epoch=run.steps_per_epoch,
+                    callbacks=callbacks,
+                    shuffle=False,  # the pipeline shuffles, reproducibly by step
+                    verbose=0,
+                )
         except RestartFromCheckpoint as restart:
             state, meta = load_state(run.checkpoint)
             _restore(model, state, run.checkpoint)
             restart.adjust(meta, run.checkpoint)
-            save_state(run.checkpoint, _capture(model), meta)  # a resumed run keeps what adjust changed
-            dataset = _dataset_at(train_data, int(meta["step"]))
+            if run.writes:
+                save_state(run.checkpoint, _capture(model), meta)  # a resumed run keeps what adjust changed
+            dataset = _dataset_at(train_data, int(meta["step"]), run.strategy)
             continue
         if monitor.diverged is not None:
             d = monitor.diverged
@@ -388,14 +409,18 @@ def train(
     if saved is not None:
         check_identity(run.checkpoint, saved[1], identity)  # before anything is written
     seed_everything(seed)
+    if isinstance(run.strategy, tf.distribute.MultiWorkerMirroredStrategy):
+        # Keras' loop of several steps per call feeds its collectives a placeholder it never fills there.
+        steps_per_execution = 1
     spe = _largest_divisor_at_most(run.steps_per_epoch, max(1, int(steps_per_execution)))
     settings = _Settings(learning_rate, lr_multipliers, jit_compile, spe, loss)
-    _compile(model, settings)
-    meta = _open_meta(model, run, saved, identity, seed)
-    resumed_from = int(meta["step"])
+    with run.strategy.scope():  # optimizer variables live where the model's do
+        _compile(model, settings)
+        meta = _open_meta(model, run, saved, identity, seed)
+    resumed_from = agreed_step(run.strategy, int(meta["step"]))
     # Built before anything is printed, so a pipeline error (patch larger than the images...) comes first.
-    dataset = _dataset_at(train_data, resumed_from) if meta["epoch"] < run.epochs else None
-    if saved is None:
+    dataset = _dataset_at(train_data, resumed_from, run.strategy) if meta["epoch"] < run.epochs else None
+    if saved is None and run.writes:
         save_state(run.checkpoint, _capture(model), meta)  # step 0: always a checkpoint to go back to
     if tensorboard and importlib.util.find_spec("tensorboard") is None:
         print("note: TensorBoard is not installed (pip install tensorboard); no TensorBoard logs written")

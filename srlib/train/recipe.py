@@ -35,7 +35,7 @@ __all__ = ["Recipe", "Stage", "Start", "Data", "ModelSpec", "Loss", "Schedule", 
 # Recipe loss name -> Keras loss name ("srlib>..." are srlib's registered losses, srlib.losses.psnr).
 PIXEL_LOSSES = {"mse": "mean_squared_error", "l1": "mean_absolute_error", "psnr": "srlib>patch_psnr_loss"}
 CONTENT_LOSSES = ("mse", "dfeat", "vgg22", "vgg54")  # SRGAN's content terms (srlib.losses.content)
-PRECISIONS = ("float32", "bf16")
+PRECISIONS = ("float32", "bf16", "fp16", "auto")  # auto: per device (srlib.train.precision)
 DECAYS = ("cosine", "halfway")  # halfway: SRGAN's 1e-4 then 1e-5 for the second half (Ledig et al., sec. 3.2)
 FREEZE = ("upsampler",)
 SHARED_KEYS = ("seed", "precision", "threads", "jit_compile", "data", "model", "loss", "schedule")

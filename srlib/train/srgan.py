@@ -32,8 +32,10 @@ from srlib.losses.adversarial import ADVERSARIAL_WEIGHT, discriminator_loss, gen
 from srlib.losses.content import content_loss, feature_matching_loss
 from srlib.models.zoo import load_model
 from srlib.train.checkpoint import CHECKPOINT_NAME, model_identity, save_model
+from srlib.train.distribute import is_chief
 from srlib.train.engine import train
 from srlib.train.gan_callbacks import GANLog, Rollback
+from srlib.train.precision import loss_scaled
 
 __all__ = ["GENERATOR_MODEL_NAME", "METRICS", "SRGAN", "ScaledRate", "gan_loss_label", "prefers_xla", "train_srgan"]
 
@@ -147,8 +149,13 @@ class SRGAN(keras.Model):
     def compile_for_training(self, *, learning_rate: Any, jit_compile: bool, steps_per_execution: int) -> None:
         """Two Adam optimizers (beta_1 = 0.9, sec. 3.2) at ``learning_rate * lr_factor``, built on their networks."""
         d_rate = learning_rate if self.discriminator_learning_rate is None else self.discriminator_learning_rate
-        self.g_optimizer = keras.optimizers.Adam(ScaledRate(learning_rate, self.lr_factor), beta_1=0.9)
-        self.d_optimizer = keras.optimizers.Adam(ScaledRate(d_rate, self.lr_factor), beta_1=0.9)
+        g_adam = keras.optimizers.Adam(ScaledRate(learning_rate, self.lr_factor), beta_1=0.9)
+        d_adam = keras.optimizers.Adam(ScaledRate(d_rate, self.lr_factor), beta_1=0.9)
+        # float16 networks get dynamic loss scaling (srlib.train.precision); others keep plain Adam.
+        self.g_optimizer, self.d_optimizer = (
+            loss_scaled(self.generator, g_adam),
+            loss_scaled(self.discriminator, d_adam),
+        )
         self.g_optimizer.build(self.generator.trainable_variables)
         self.d_optimizer.build(self.discriminator.trainable_variables)
         self.compile(optimizer=self.g_optimizer, jit_compile=jit_compile, steps_per_execution=steps_per_execution)
@@ -203,6 +210,12 @@ class SRGAN(keras.Model):
             return feature_matching_loss([f[n:] for f in features], [f[:n] for f in features])
         return self.content_fn(sr, hr)
 
+    @staticmethod
+    def _for_gradient(optimizer, loss):
+        """The loss a replica differentiates: its batch's mean over the replicas in sync (the optimizer sums
+        their gradients, so the update is the global batch's mean), times the loss scale in float16."""
+        return optimizer.scale_loss(loss / tf.distribute.get_strategy().num_replicas_in_sync)
+
     def train_step(self, data):
         """One discriminator update, then one generator update against the updated discriminator."""
         lr, hr = data
@@ -221,12 +234,14 @@ class SRGAN(keras.Model):
                     logits, _ = self._judged(ops.concatenate([hr, ops.stop_gradient(sr)], axis=0))
                     real_logits, fake_logits = logits[:n], logits[n:]
                     d_loss = discriminator_loss(real_logits, fake_logits, self.relativistic)
-                self.d_optimizer.apply(d_tape.gradient(d_loss, d_vars), d_vars)
+                    d_objective = self._for_gradient(self.d_optimizer, d_loss)
+                self.d_optimizer.apply(d_tape.gradient(d_objective, d_vars), d_vars)
             logits, features = self._judged(ops.concatenate([hr, sr], axis=0))
             adversarial = generator_adversarial_loss(logits[n:], logits[:n], self.relativistic)
             content = self._content(sr, hr, features, n)
             loss = content + self.adv_weight * adversarial
-        self.g_optimizer.apply(g_tape.gradient(loss, g_vars), g_vars)
+            g_objective = self._for_gradient(self.g_optimizer, loss)
+        self.g_optimizer.apply(g_tape.gradient(g_objective, g_vars), g_vars)
         values = {
             "loss": loss,
             "content": content,
@@ -282,7 +297,10 @@ def train_srgan(
         gan, data, steps=steps, scale=gan.scale, run_dir=run_dir, steps_per_epoch=checkpoint_every,
         steps_per_execution=1, callbacks=run_callbacks, **options,
     )  # fmt: skip
-    summary["generator"] = str(save_model(gan.generator, run_dir / GENERATOR_MODEL_NAME))
+    generator = run_dir / GENERATOR_MODEL_NAME
+    if is_chief(gan.distribute_strategy):  # the other workers of a multi-machine run write nothing
+        save_model(gan.generator, generator)
+    summary["generator"] = str(generator)
     return summary
 
 

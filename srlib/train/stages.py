@@ -6,7 +6,9 @@
 where it stopped and skips finished stages. A stage starts from the best model of the
 stage it names; a stage of another recipe runs in ``run_dir``'s sibling folder named
 after that recipe (``runs/fsrcnn_x3`` beside ``runs/fsrcnn_x2``), made on demand; a
-shipped file is checked against the SHA-256 the recipe gives.
+shipped file is checked against the SHA-256 the recipe gives. Under a ``tf.distribute``
+strategy (``strategy=``, :mod:`srlib.train.distribute`) each stage's networks are built in
+its scope, and the recipe's ``batch_size`` is one device's batch.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import keras
+import tensorflow as tf
 
 from srlib.data import load_images
 from srlib.data.pipeline import rescaled_copies, training_dataset
@@ -91,15 +94,17 @@ def train_recipe(
     images: Images | None = None,
     progress: Any = None,
     discriminator: Any = None,
+    strategy: tf.distribute.Strategy | None = None,
 ) -> list[dict]:
     """Train ``recipe``'s stages (up to ``until``) into ``run_dir/<stage>``; returns each stage's summary.
 
     ``steps`` stops every stage after that many steps (its learning-rate schedule keeps the
     recipe's length), for a quick check; epochs longer than ``steps`` shorten to it, and such a
     run folder continues only with the same ``steps``. ``images`` replaces datasets by name (tests
-    train on small generated images), ``discriminator`` SRGAN's default one.
+    train on small generated images), ``discriminator`` SRGAN's default one. ``strategy``: a
+    ``tf.distribute`` strategy (:func:`srlib.train.distribute.make_strategy`) to train under.
     """
-    run = _Run(_Loader(images), steps, progress, discriminator)
+    run = _Run(_Loader(images), steps, progress, discriminator, strategy or tf.distribute.get_strategy())
     return run.stages(recipe, Path(run_dir), until)
 
 
@@ -111,6 +116,7 @@ class _Run:
     steps: int | None
     progress: Any
     discriminator: Any
+    strategy: tf.distribute.Strategy
 
     def stages(self, recipe: Recipe, run_dir: Path, until: str | None) -> list[dict]:
         summaries = []
@@ -158,7 +164,7 @@ def _shipped(start: Start):
 def _run_stage(stage: Stage, folder: Path, start, run: _Run) -> dict:
     """Build the stage's model (from ``start``'s weights) and train it with the engine or the SRGAN trainer."""
     seed_everything(stage.seed)  # before building: the initial weights depend on the seed
-    with dtype_policy(stage.precision):  # bf16: bfloat16 arithmetic, float32 weights
+    with run.strategy.scope(), dtype_policy(stage.precision):  # bf16: bfloat16 arithmetic, float32 weights
         model = build_model(stage.model.name, stage.model.scale, **stage.model.options)
     if start is not None:
         _copy_weights(start, model)
@@ -178,7 +184,9 @@ def _run_stage(stage: Stage, folder: Path, start, run: _Run) -> dict:
     )
     val_images = _validation_pairs(run.loader.get(stage.data.validation_set), stage)
     if stage.adversarial:
-        return _train_srgan(stage, model, data, folder, last_step, epoch, val_images, run.progress, run.discriminator)
+        with run.strategy.scope():
+            gan = _srgan(stage, model, run.discriminator)
+        return _train_srgan(stage, gan, data, folder, last_step, epoch, val_images, run.progress)
     return train(
         model,
         data,
@@ -229,16 +237,20 @@ def _learning_rate(stage: Stage):
     )
 
 
-def _train_srgan(stage: Stage, generator, data: Callable, folder: Path, last_step: int, epoch: int, val_images,
-                 progress, discriminator) -> dict:  # fmt: skip
-    """SRGAN's adversarial fine-tune of ``generator`` (Ledig et al., sec. 3.2): all SRGAN-specific calling is here."""
+def _srgan(stage: Stage, generator, discriminator) -> SRGAN:
+    """SRGAN (Ledig et al., sec. 3.2) around ``generator``, with the stage's discriminator and losses."""
     if stage.schedule.freeze == "upsampler":  # short runs: adversarial gradients draw a pixel-shuffle grid otherwise
         freeze_upsampler(generator)
     if discriminator is None:
         with dtype_policy(stage.precision):
             discriminator = SRGANDiscriminator(patch_size=stage.data.patch_size)
-    gan = SRGAN(generator, discriminator, content=stage.loss.content, adv_weight=stage.loss.adversarial_weight,
-                relativistic=stage.loss.relativistic, seed=stage.seed)  # fmt: skip
+    return SRGAN(generator, discriminator, content=stage.loss.content, adv_weight=stage.loss.adversarial_weight,
+                 relativistic=stage.loss.relativistic, seed=stage.seed)  # fmt: skip
+
+
+def _train_srgan(stage: Stage, gan: SRGAN, data: Callable, folder: Path, last_step: int, epoch: int, val_images,
+                 progress) -> dict:  # fmt: skip
+    """SRGAN's adversarial fine-tune: all SRGAN-specific calling of the trainer is here."""
     return train_srgan(
         gan,
         data,
