@@ -23,6 +23,7 @@ LEARNER_NAMESPACES = {
     "srlib.data",
     "srlib.eval",
     "srlib.image",
+    "srlib.image.degrade",
     "srlib.infer",
     "srlib.losses",
     "srlib.metrics",
