@@ -34,3 +34,16 @@ def shared_reference() -> Path:
     if not path.is_dir():
         pytest.skip("../shared/reference is not present beside the checkout")
     return path
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """Tests marked ``gpu`` skip on a machine where TensorFlow sees no GPU (TensorFlow is asked only then)."""
+    marked = [item for item in items if item.get_closest_marker("gpu")]
+    if not marked:
+        return
+    import tensorflow as tf  # noqa: PLC0415 - only when GPU tests were collected
+
+    if not tf.config.list_physical_devices("GPU"):
+        skip = pytest.mark.skip(reason="no GPU here (python -m tools.gpu_check runs these on one)")
+        for item in marked:
+            item.add_marker(skip)

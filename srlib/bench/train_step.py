@@ -110,13 +110,16 @@ def run_bench(
     steps_per_execution: int | None = None,
     precision: str = "float32",
     lr_patch: int = 11,
+    jit_compile: bool | str = "auto",
+    plain: bool = True,
 ) -> dict[str, Any]:
     """Milliseconds per training step, ours vs plain eager Keras, on synthetic patches.
 
     Returns ``ms_per_step`` (ours), ``naive_ms_per_step`` (plain), ``speedup``, and the
     configuration measured (model, scale, batch, shapes, steps, threads, versions).
     ``steps`` is rounded to a multiple of ``steps_per_execution`` (default: ``steps``
-    itself up to 25); the warm-up fit is one call of that many steps.
+    itself up to 25); the warm-up fit is one call of that many steps. ``jit_compile`` forces XLA on
+    or off; ``plain=False`` skips the eager comparison (the GPU check times many configurations).
     """
     name = str(model).strip().lower()
     scale, batch_size, steps = int(scale), int(batch_size), int(steps)
@@ -132,10 +135,10 @@ def run_bench(
         ours = build_model(name, scale)
     initial_weights = ours.get_weights()
     multipliers = {"deconvolution": 0.1} if name.startswith("fsrcnn") else None
-    compile_for_training(ours, lr_multipliers=multipliers, jit_compile="auto", steps_per_execution=spe)
+    compile_for_training(ours, lr_multipliers=multipliers, jit_compile=jit_compile, steps_per_execution=spe)
     seconds_ours, rounds = _time_fit(ours, dataset, steps, warmup=spe, max_rounds=MAX_TIMED_ROUNDS)
     ms_ours = 1000.0 * seconds_ours
-    ms_plain = _plain_ms_per_step(name, scale, initial_weights, dataset, steps)
+    ms_plain = _plain_ms_per_step(name, scale, initial_weights, dataset, steps) if plain else None
     return {
         "model": name,
         "scale": scale,
@@ -144,12 +147,12 @@ def run_bench(
         "target_shape": list(target_shape),
         "steps": steps,
         "steps_per_execution": spe,
-        "jit_compile": resolve_jit_compile(ours, "auto"),
+        "jit_compile": resolve_jit_compile(ours, jit_compile),
         "precision": precision,
         "ms_per_step": round(ms_ours, 2),
         "timed_rounds": rounds,
-        "naive_ms_per_step": round(ms_plain, 2),
-        "speedup": round(ms_plain / ms_ours, 2),
+        "naive_ms_per_step": round(ms_plain, 2) if plain else None,
+        "speedup": round(ms_plain / ms_ours, 2) if plain else None,
         "threads": tf.config.threading.get_intra_op_parallelism_threads() or "all cores",
         "tensorflow": tf.__version__,
         "keras": keras.__version__,

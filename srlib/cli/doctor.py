@@ -37,7 +37,7 @@ from srlib.models.vgg_weights import keras_home, vgg19_weights_cached, vgg19_wei
 from srlib.profiles import PROFILES
 from srlib.quiet import import_tensorflow
 
-__all__ = ["collect_report", "format_report", "register", "run", "find_chromium", "NO_GPU_NOTE"]
+__all__ = ["collect_report", "format_report", "register", "run", "find_chromium", "gpu_memory_mib", "NO_GPU_NOTE"]
 
 # (label, distribution names to try): the versions a learner is asked for when something breaks.
 _PACKAGES = (
@@ -72,6 +72,19 @@ def versions() -> dict[str, str | None]:
     return found
 
 
+def gpu_memory_mib() -> list[int]:
+    """Each NVIDIA GPU's total memory in MiB, from ``nvidia-smi`` (empty when it is absent or fails)."""
+    smi = shutil.which("nvidia-smi")
+    if smi is None:
+        return []
+    try:
+        out = subprocess.run([smi, "--query-gpu=memory.total", "--format=csv,noheader,nounits"],
+                             capture_output=True, text=True, timeout=20, check=True).stdout  # fmt: skip
+        return [int(float(line)) for line in out.split() if line.strip()]
+    except (OSError, subprocess.SubprocessError, ValueError):
+        return []
+
+
 def devices() -> dict[str, Any]:
     """The physical devices TensorFlow lists (TensorFlow is imported here, quietly)."""
     try:
@@ -82,13 +95,22 @@ def devices() -> dict[str, Any]:
             "gpu": False,
             "note": f"TensorFlow cannot be imported ({exc}) — reinstall it: pip install -e .",
         }
-    listed = []
+    listed, memory = [], gpu_memory_mib()
     for device in tf.config.list_physical_devices():
         name = device.name.replace("/physical_device:", "")
+        entry: dict[str, Any] = {"type": device.device_type, "name": name}
         if device.device_type == "GPU":
             details = tf.config.experimental.get_device_details(device)
-            name = f"{name} ({details['device_name']})" if details.get("device_name") else name
-        listed.append({"type": device.device_type, "name": name})
+            index = int(name.rsplit(":", 1)[-1])
+            described = [details.get("device_name", "")]
+            if details.get("compute_capability"):
+                entry["compute_capability"] = ".".join(str(n) for n in details["compute_capability"])
+                described.append(f"compute {entry['compute_capability']}")
+            if index < len(memory):
+                entry["memory_mib"] = memory[index]
+                described.append(f"{memory[index] / 1024:.0f} GiB")
+            entry["name"] = f"{name} ({', '.join(d for d in described if d)})"
+        listed.append(entry)
     gpu = any(d["type"] == "GPU" for d in listed)
     return {"devices": listed, "gpu": gpu, "note": "" if gpu else NO_GPU_NOTE}
 

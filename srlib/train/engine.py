@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import importlib.util
 import math
+import os
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -102,6 +103,8 @@ def resolve_jit_compile(model, jit_compile: bool | str = "auto") -> bool:
     (:mod:`srlib.train.precision`) runs without XLA. ``srlib bench`` measures it.
     """
     if jit_compile == "auto":
+        if tf.config.list_physical_devices("GPU"):  # on a GPU XLA fuses the small ops (the GPU check times both)
+            return True
         if is_mixed(model):  # XLA's CPU code skips oneDNN's bfloat16 kernels: SRResNet 1009 vs 231 ms/step
             return False
         return bool(getattr(model, "prefers_xla", True))
@@ -238,10 +241,24 @@ class _Run:
         return self.epochs * self.steps_per_epoch
 
 
+def _step_cap() -> int | None:
+    """``$SRLIB_MAX_STEPS``: stop every training after that many steps (a first look at a long profile, e.g. the
+    GPU check running chapters' ``full`` profile); None when unset."""
+    raw = os.environ.get("SRLIB_MAX_STEPS", "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit() or int(raw) < 1:
+        raise SRLibError(f"SRLIB_MAX_STEPS={raw!r}: give a positive number of steps, or unset it")
+    return int(raw)
+
+
 def _plan(model, steps: int, scale: int, run_dir, steps_per_epoch: int, val_images, progress) -> _Run:
     steps, steps_per_epoch, scale = int(steps), int(steps_per_epoch), int(scale)
     if steps < 1 or steps_per_epoch < 1:
         raise SRLibError(f"steps ({steps}) and steps_per_epoch ({steps_per_epoch}) must be positive")
+    cap = _step_cap()
+    if cap is not None:
+        steps, steps_per_epoch = min(steps, cap), min(steps_per_epoch, cap)
     model_scale = getattr(model, "scale", None)
     if model_scale is not None and int(model_scale) != scale:
         raise SRLibError(f"model {model.name} is built for x{model_scale} but scale={scale} — make them agree")
