@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 from srlib.errors import SRLibError
 
-__all__ = ["PROFILES", "DEFAULT_PROFILE", "default_profile", "check_profile", "pick"]
+__all__ = ["PROFILES", "DEFAULT_PROFILE", "default_profile", "check_profile", "pick", "step_cap"]
 
 PROFILES = ("smoke", "workshop", "full")
 DEFAULT_PROFILE = "workshop"
@@ -43,3 +43,14 @@ def pick(profile: str, **choices: Any) -> Any:
     if missing:
         raise TypeError(f"pick() needs a value for every profile; missing {missing}")
     return choices[name]
+
+
+def step_cap() -> int | None:
+    """``$SRLIB_MAX_STEPS``: every training stops after that many steps (a first look at a long profile, e.g.
+    the GPU check running the chapters' ``full`` profile); None when unset."""
+    raw = os.environ.get("SRLIB_MAX_STEPS", "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit() or int(raw) < 1:
+        raise SRLibError(f"SRLIB_MAX_STEPS={raw!r}: give a positive number of steps, or unset it")
+    return int(raw)

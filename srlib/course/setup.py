@@ -17,6 +17,7 @@ chapter with papermill and records the seconds through :func:`record_runtimes`.
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import platform
@@ -38,6 +39,7 @@ from srlib.seeding import DEFAULT_SEED, seed_everything
 __all__ = [
     "ChapterRun",
     "start",
+    "use_strategy",
     "import_tensorflow",
     "seed_everything",
     "expected_runtime",
@@ -59,6 +61,7 @@ class ChapterRun:
     seed: int
     device: str  # "GPU: <name>", "CPU" — "CPU" also when TensorFlow was not asked for
     expected_seconds: float | None  # measured run time for this profile, None if not yet measured
+    replicas: int = 1  # devices every model trains on (several GPUs in the full profile: mirrored)
 
     def pick(self, **choices: Any) -> Any:
         """``run.pick(smoke=1, workshop=20, full=200)``: the value for this run's profile."""
@@ -124,6 +127,26 @@ def _device_report() -> str:
     return "GPU: " + ", ".join(names)
 
 
+_SCOPE: list = []  # the strategy scope use_strategy entered for the rest of the kernel, if any
+
+
+def use_strategy(strategy) -> int:
+    """Build every model from here on under ``strategy`` (a ``tf.distribute`` strategy), for the rest of the
+    kernel: the engine then trains data-parallel (:mod:`srlib.train.distribute`). Returns its replicas.
+
+    The chapters' ``full`` profile calls it with ``make_strategy("auto")``: mirrored over all GPUs when
+    there are several, nothing otherwise. Called again with the strategy in use, it changes nothing."""
+    count = int(strategy.num_replicas_in_sync)
+    if count == 1 or (_SCOPE and _SCOPE[0][0] is strategy):
+        return count
+    if _SCOPE:
+        raise SRLibError("another tf.distribute strategy is in use in this kernel — restart the kernel to change it")
+    scope = strategy.scope()
+    scope.__enter__()  # left open on purpose: the chapter's later cells build their models under it
+    _SCOPE.append((strategy, scope))
+    return count
+
+
 def start(
     chapter: str | int,
     profile: str,
@@ -146,8 +169,11 @@ def start(
         tf = import_tensorflow()  # before seeding, so that TensorFlow is seeded too
         versions += [f"TensorFlow {tf.__version__}", f"Keras {sys.modules['keras'].__version__}"]
     seed_everything(seed)
+    count = 1
     if needs_tf:
         device = _device_report()
+        if profile == "full":  # TensorFlow is loaded by now; a chapter that trains nothing never loads this
+            count = use_strategy(importlib.import_module("srlib.train.distribute").make_strategy("auto"))
     expected = expected_runtime(chapter_id, profile)
 
     if not quiet:
@@ -162,5 +188,8 @@ def start(
             )
         else:
             print(f"Device: {device}")
+        if count > 1:
+            print(f"Training: mirrored over {count} GPUs; a batch size here is one GPU's (docs/training-at-scale.md)")
         print(f"Expected run time with '{profile}': {format_runtime(expected)}")
-    return ChapterRun(chapter=chapter_id, profile=profile, seed=seed, device=device, expected_seconds=expected)
+    return ChapterRun(chapter=chapter_id, profile=profile, seed=seed, device=device, expected_seconds=expected,
+                      replicas=count)  # fmt: skip

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import importlib.util
 import math
-import os
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -41,6 +40,7 @@ import tensorflow as tf
 from srlib.errors import SRLibError
 from srlib.image.resize import imresize
 from srlib.infer.upscaler import upscaler_for
+from srlib.profiles import step_cap
 from srlib.seeding import seed_everything
 from srlib.train.callbacks import (
     PlainProgress,
@@ -102,6 +102,9 @@ def resolve_jit_compile(model, jit_compile: bool | str = "auto") -> bool:
     (oneDNN's large 9x9/5x5 convolutions beat XLA's CPU code). A bfloat16 model
     (:mod:`srlib.train.precision`) runs without XLA. ``srlib bench`` measures it.
     """
+    strategy = getattr(model, "distribute_strategy", None)
+    if strategy is not None and strategy.num_replicas_in_sync > 1 and not tf.config.list_physical_devices("GPU"):
+        return False  # XLA's CPU code cannot reach a variable on another logical CPU device (mirrored tests)
     if jit_compile == "auto":
         if tf.config.list_physical_devices("GPU"):  # on a GPU XLA fuses the small ops (the GPU check times both)
             return True
@@ -241,22 +244,11 @@ class _Run:
         return self.epochs * self.steps_per_epoch
 
 
-def _step_cap() -> int | None:
-    """``$SRLIB_MAX_STEPS``: stop every training after that many steps (a first look at a long profile, e.g. the
-    GPU check running chapters' ``full`` profile); None when unset."""
-    raw = os.environ.get("SRLIB_MAX_STEPS", "").strip()
-    if not raw:
-        return None
-    if not raw.isdigit() or int(raw) < 1:
-        raise SRLibError(f"SRLIB_MAX_STEPS={raw!r}: give a positive number of steps, or unset it")
-    return int(raw)
-
-
 def _plan(model, steps: int, scale: int, run_dir, steps_per_epoch: int, val_images, progress) -> _Run:
     steps, steps_per_epoch, scale = int(steps), int(steps_per_epoch), int(scale)
     if steps < 1 or steps_per_epoch < 1:
         raise SRLibError(f"steps ({steps}) and steps_per_epoch ({steps_per_epoch}) must be positive")
-    cap = _step_cap()
+    cap = step_cap()
     if cap is not None:
         steps, steps_per_epoch = min(steps, cap), min(steps_per_epoch, cap)
     model_scale = getattr(model, "scale", None)

@@ -289,3 +289,29 @@ def test_srlib_train_mirrored_and_multiworker_from_the_command_line(tmp_path, sh
     assert "written by the chief" in outputs[1] and "written by the chief" not in outputs[0]
     assert (tmp_path / "w" / "1-scratch" / BEST_MODEL_NAME).is_file()
     shutil.rmtree(tmp_path)
+
+
+@pytest.mark.slow
+def test_a_chapter_s_strategy_holds_for_every_model_built_after_it(tmp_path):
+    code = """
+import functools, io
+from srlib.course.setup import use_strategy
+from srlib.data.pipeline import training_dataset
+from srlib.models.fsrcnn import FSRCNN
+from srlib.train.callbacks import PlainProgress
+from srlib.train.distribute import make_strategy, split_cpu
+from srlib.train.engine import train
+from tests.support.synthetic import generated_images
+split_cpu(2)
+strategy = make_strategy("mirrored")
+assert use_strategy(strategy) == 2 and use_strategy(strategy) == 2  # a rerun cell changes nothing
+model = FSRCNN(2, d=8, s=4, m=1)  # built in a later cell, without any scope in sight
+assert model.distribute_strategy is strategy
+data = functools.partial(training_dataset, generated_images(count=2, size=40), scale=2, patch_size=16, batch_size=2)
+summary = train(model, data, steps=4, scale=2, run_dir=RUN_DIR, steps_per_epoch=2, tensorboard=False,
+                progress=PlainProgress(stream=io.StringIO()))
+print("trained", summary["step"])
+""".replace("RUN_DIR", repr(str(tmp_path / "run")))
+    done = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=_environment(), capture_output=True, text=True,
+                          timeout=TIMEOUT)  # fmt: skip
+    assert done.returncode == 0 and "trained 4" in done.stdout, done.stdout + done.stderr[-3000:]
