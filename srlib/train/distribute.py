@@ -45,6 +45,7 @@ __all__ = [
     "worker_seed",
     "distribute_data",
     "agreed_step",
+    "barrier",
     "keras_fit_scope",
     "worker_datasets",
 ]
@@ -220,6 +221,19 @@ def agreed_step(strategy: tf.distribute.Strategy, step: int) -> int:
             "every worker must see the chief's run folder — give all of them the same --run-dir on a shared filesystem"
         )
     return int(step)
+
+
+def barrier(strategy: tf.distribute.Strategy) -> None:
+    """Wait until every worker gets here (an all-reduce of nothing): after it, what the chief wrote before
+    it (a stage's ``best.keras``, which the next stage starts from) is there for all. One worker: no wait."""
+    if workers(strategy) == 1:
+        return
+
+    @tf.function
+    def meet():
+        return strategy.reduce(tf.distribute.ReduceOp.SUM, strategy.run(lambda: tf.constant(1.0)), axis=None)
+
+    meet()
 
 
 @contextlib.contextmanager

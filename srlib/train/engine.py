@@ -59,7 +59,7 @@ from srlib.train.checkpoint import (
     model_identity,
     save_state,
 )
-from srlib.train.distribute import agreed_step, is_chief, is_distributed, keras_fit_scope, worker_datasets
+from srlib.train.distribute import agreed_step, barrier, is_chief, is_distributed, keras_fit_scope, worker_datasets
 from srlib.train.optimizers import LayerRateAdam
 from srlib.train.precision import is_mixed, loss_scaled
 
@@ -441,6 +441,7 @@ def train(
                  baseline_psnr=meta.get("bicubic_psnr"), loss_label=loss_label)
     )  # fmt: skip
     meta = _fit(model, train_data, dataset, run, meta, list(callbacks), tensorboard, spe)
+    barrier(run.strategy)  # the chief has written its last checkpoint and best model when any worker goes on
     summary = _summary(model, run, meta, resumed_from, callbacks)
     run.progress.finish(summary)
     return summary

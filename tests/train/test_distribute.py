@@ -271,7 +271,7 @@ def test_killed_workers_resume_from_the_chief_s_checkpoint_and_end_where_an_unin
 @pytest.mark.slow
 def test_srlib_train_mirrored_and_multiworker_from_the_command_line(tmp_path, shared_datasets):
     srlib = [str(Path(sys.executable).with_name("srlib"))]
-    common = ["train", str(REPO / "recipes" / "fsrcnn_x3.toml"), "--steps", "4", "--stage", "1-scratch"]
+    common = ["train", str(REPO / "recipes" / "fsrcnn_x3.toml"), "--steps", "4", "--stage", "2-restart"]
     env = _environment(SRLIB_DATA=str(shared_datasets))
     mirrored = subprocess.run([*srlib, *common, "--run-dir", str(tmp_path / "m"), "--strategy", "mirrored",
                                "--cpu-devices", "2"], env=env, capture_output=True, text=True, timeout=TIMEOUT)  # fmt: skip
@@ -287,7 +287,7 @@ def test_srlib_train_mirrored_and_multiworker_from_the_command_line(tmp_path, sh
     ]  # fmt: skip
     outputs = [_finish(p) for p in processes]
     assert "written by the chief" in outputs[1] and "written by the chief" not in outputs[0]
-    assert (tmp_path / "w" / "1-scratch" / BEST_MODEL_NAME).is_file()
+    assert (tmp_path / "w" / "2-restart" / BEST_MODEL_NAME).is_file()  # it started from 1-scratch's
     shutil.rmtree(tmp_path)
 
 
