@@ -32,10 +32,21 @@ def atomic_path(path: str | os.PathLike, suffix: str = ".tmp") -> Iterator[Path]
     temporary = Path(name)
     try:
         yield temporary
+        os.chmod(temporary, _mode_for(target))  # mkstemp makes 0600; a written file gets the usual mode
         os.replace(temporary, target)
     finally:
         if temporary.exists():
             temporary.unlink()
+
+
+def _mode_for(target: Path) -> int:
+    """The permissions a replaced file keeps, or those a new file gets under the process's umask."""
+    try:
+        return target.stat().st_mode & 0o777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:

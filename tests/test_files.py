@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 
 import pytest
 
@@ -38,3 +40,15 @@ def test_a_value_json_cannot_encode_keeps_the_old_file(tmp_path):
     with pytest.raises(TypeError):
         atomic_write_json(target, {"bad": object()})
     assert target.read_text() == "{}"
+
+
+def test_a_new_file_gets_the_umask_s_mode_and_a_replaced_one_keeps_its_own(tmp_path):
+    previous = os.umask(0o022)
+    try:
+        path = atomic_write_text(tmp_path / "new.txt", "a")
+        assert stat.S_IMODE(path.stat().st_mode) == 0o644  # readable by others, as open() would make it
+        path.chmod(0o600)
+        atomic_write_text(path, "b")
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    finally:
+        os.umask(previous)
