@@ -71,9 +71,7 @@ def _srgan_run(strategy, run_dir: Path, *, batch: int, steps: int):
         generator = SRResNet(2, num_blocks=1, filters=8, batch_norm=True)
         gan = SRGAN(generator, SRGANDiscriminator(patch_size=16, filters=4, dense_units=8), content="mse")
     initial = generator.get_weights()
-    data = functools.partial(
-        training_dataset, images, scale=2, patch_size=16, batch_size=batch, channels="rgb", seed=3
-    )
+    data = functools.partial(training_dataset, images, scale=2, patch_size=16, batch_size=batch, channels="rgb", seed=3)
     train(gan, data, steps=steps, scale=2, run_dir=run_dir, steps_per_epoch=steps, steps_per_execution=1,
           learning_rate=1e-3, tensorboard=False, progress=QUIET, jit_compile=False)  # fmt: skip
     moved = max(float(np.abs(a - b).max()) for a, b in zip(initial, generator.get_weights()))

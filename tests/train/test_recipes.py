@@ -176,7 +176,11 @@ BAD = [
     ("seed = 0", "seed = 0\nepochs = 3", r"tiny_x3.toml: epochs is not a recipe key"),
     ("batch_size = 2", "batch_size = 0", r"tiny_x3.toml: \[stage one\] data.batch_size must be positive, not 0"),
     ('name = "mse"', 'name = "huber"', r"\[stage one\] loss.name = 'huber' is not one of mse, l1, psnr, srgan"),
-    ("seed = 0", 'seed = 0\nprecision = "half"', r"\[stage one\] precision = 'half' is not one of float32, bf16, fp16, auto"),
+    (
+        "seed = 0",
+        'seed = 0\nprecision = "half"',
+        r"\[stage one\] precision = 'half' is not one of float32, bf16, fp16, auto",
+    ),
     ('start = { stage = "one" }', 'start = { stage = "three" }', r"start.stage = 'three' is not an earlier stage"),
     ('start = { stage = "one" }', 'start = { stage = "one", sha256 = "abc" }', r"start.sha256 must be 64"),
     ('start = "scratch"', 'start = { weights = "x.keras" }', r"\[stage one\] start.sha256 is missing"),
