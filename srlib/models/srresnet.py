@@ -20,7 +20,7 @@ from srlib.models.layers import batch_norm as batch_norm_layer
 from srlib.models.layers import prelu
 from srlib.models.pixel_shuffle import PixelShuffle, icnr_initializer
 
-__all__ = ["SRResNet", "upsampling_factors", "freeze_upsampler"]
+__all__ = ["SRResNet", "residual_block", "srresnet_graph", "upsampling_factors", "freeze_upsampler"]
 
 
 def upsampling_factors(scale: int) -> list[int]:
@@ -47,6 +47,54 @@ def _conv(filters: int, kernel_size: int, name: str, gain: float = 1.0, **kwargs
     return keras.layers.Conv2D(
         filters, kernel_size, padding="same", kernel_initializer=_he_normal(gain), name=name, **kwargs
     )
+
+
+def residual_block(
+    x, filters: int, *, batch_norm: bool = True, gain: float = 1.0, skip: bool = True, name: str = "block"
+):
+    """One residual block of SRResNet (fig. 4; He et al. 2016): ``x + BN(conv(PReLU(BN(conv(x)))))``.
+
+    Two ``k3n{filters}`` convolutions, the first followed by BN and PReLU, the second by BN,
+    then the identity skip. Without BN the convolutions carry biases (BN's beta replaces
+    them otherwise). ``gain`` scales the second convolution's initial weights (see
+    :class:`SRResNet`'s ``branch_init_scale``); ``skip=False`` drops the addition, the
+    ablation chapter 03 measures. Layers are named ``{name}_conv_1``, ``{name}_bn_1``, ...
+    """
+
+    def normalised(y, suffix: str):
+        return batch_norm_layer(f"{name}_{suffix}")(y) if batch_norm else y
+
+    y = _conv(filters, 3, f"{name}_conv_1", use_bias=not batch_norm)(x)
+    y = prelu(f"{name}_prelu")(normalised(y, "bn_1"))
+    y = normalised(_conv(filters, 3, f"{name}_conv_2", gain, use_bias=not batch_norm)(y), "bn_2")
+    return keras.layers.Add(name=f"{name}_add")([x, y]) if skip else y
+
+
+def srresnet_graph(
+    inputs, scale: int, num_blocks: int, filters: int, batch_norm: bool, gain: float, *, skips: bool = True
+):
+    """SRResNet's layers (fig. 4) applied to ``inputs``; returns the output tensor.
+
+    :class:`SRResNet` is this graph; ``skips=False`` drops every block's skip (the global skip
+    stays), the network chapter 03's ablation trains."""
+    channels = int(inputs.shape[-1])
+    features = prelu("head_prelu")(_conv(filters, 9, "head_conv")(inputs))
+    x = features
+    for b in range(1, num_blocks + 1):
+        x = residual_block(x, filters, batch_norm=batch_norm, gain=gain, skip=skips, name=f"block_{b}")
+    x = _conv(filters, 3, "body_conv", gain, use_bias=not batch_norm)(x)
+    x = batch_norm_layer("body_bn")(x) if batch_norm else x
+    x = keras.layers.Add(name="global_skip")([features, x])
+    for k, factor in enumerate(upsampling_factors(scale), start=1):
+        x = keras.layers.Conv2D(
+            filters * factor * factor,
+            3,
+            padding="same",
+            kernel_initializer=icnr_initializer(factor),  # no checkerboard at the start (Aitken et al. 2017)
+            name=f"upsample_{k}_conv",
+        )(x)
+        x = prelu(f"upsample_{k}_prelu")(PixelShuffle(factor, name=f"upsample_{k}_shuffle")(x))
+    return keras.layers.Conv2D(channels, 9, padding="same", kernel_initializer=_he_normal(gain), name="tail_conv")(x)
 
 
 @keras.saving.register_keras_serializable(package="srlib")
@@ -83,36 +131,11 @@ class SRResNet(keras.Model):
         name: str = "srresnet",
         **kwargs,
     ) -> None:
-        factors = upsampling_factors(scale)
+        upsampling_factors(scale)  # a one-line error for a scale SRResNet cannot do
         gain = float(branch_init_scale if branch_init_scale is not None else (1.0 if batch_norm else 0.1))
 
-        def normalised(x, name: str):
-            # BN's beta replaces the conv bias, so the conv needs none.
-            return batch_norm_layer(name)(x) if batch_norm else x
-
         inputs = keras.Input(shape=(None, None, channels), name="lr")
-        features = prelu("head_prelu")(_conv(filters, 9, "head_conv")(inputs))
-        x = features
-        for b in range(1, num_blocks + 1):
-            skip = x
-            x = _conv(filters, 3, f"block_{b}_conv_1", use_bias=not batch_norm)(x)
-            x = prelu(f"block_{b}_prelu")(normalised(x, f"block_{b}_bn_1"))
-            x = _conv(filters, 3, f"block_{b}_conv_2", gain, use_bias=not batch_norm)(x)
-            x = keras.layers.Add(name=f"block_{b}_add")([skip, normalised(x, f"block_{b}_bn_2")])
-        x = normalised(_conv(filters, 3, "body_conv", gain, use_bias=not batch_norm)(x), "body_bn")
-        x = keras.layers.Add(name="global_skip")([features, x])
-        for k, factor in enumerate(factors, start=1):
-            x = keras.layers.Conv2D(
-                filters * factor * factor,
-                3,
-                padding="same",
-                kernel_initializer=icnr_initializer(factor),  # no checkerboard at the start (Aitken et al. 2017)
-                name=f"upsample_{k}_conv",
-            )(x)
-            x = prelu(f"upsample_{k}_prelu")(PixelShuffle(factor, name=f"upsample_{k}_shuffle")(x))
-        outputs = keras.layers.Conv2D(
-            channels, 9, padding="same", kernel_initializer=_he_normal(gain), name="tail_conv"
-        )(x)
+        outputs = srresnet_graph(inputs, scale, num_blocks, filters, batch_norm, gain)
         super().__init__(inputs=inputs, outputs=outputs, name=name, **kwargs)
         self.scale, self.num_blocks, self.filters = int(scale), int(num_blocks), int(filters)
         self.batch_norm, self.channels = bool(batch_norm), int(channels)
