@@ -7,19 +7,29 @@ weights into the learner's model, array by array in creation order, runs both on
 input and says, in one message and one hint, what differs: the weight arrays (which one,
 which shape), the output's shape (usually the padding), or the values (usually an
 activation). :func:`train_side_by_side` trains both from the same weights on the same
-batches and compares the losses, so an optimizer or loss difference shows too.
+batches and compares the losses, so an optimizer or loss difference shows too. For a checker's
+hint, :func:`seeded_weights` gives a reference weights under which every activation, slope and
+batch-norm statistic shows in the output, and :func:`closest_variant` finds which of the typical
+wrong networks, built with the same weights, computes what the learner's does.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import keras
 import numpy as np
 
 from srlib.course.exercises.core import Feedback
 
-__all__ = ["weight_shapes", "copy_weights", "compare_networks", "train_side_by_side"]
+__all__ = [
+    "weight_shapes",
+    "copy_weights",
+    "compare_networks",
+    "train_side_by_side",
+    "seeded_weights",
+    "closest_variant",
+]
 
 
 def weight_shapes(model: keras.Model) -> list[tuple[int, ...]]:
@@ -113,3 +123,51 @@ def train_side_by_side(
         for lr, hr in batches:
             record.append(float(model.train_on_batch(lr, hr)))
     return losses
+
+
+def seeded_weights(model: keras.Model, seed: int = 0) -> keras.Model:
+    """``model`` with seeded random weights under which every activation, PReLU slope and BN statistic matters."""
+    rng = np.random.default_rng(seed)
+    for weight in model.weights:
+        shape, name = tuple(weight.shape), getattr(weight, "path", weight.name)
+        if len(shape) == 4:  # a kernel: He's spread, so activations see both signs at every depth
+            value = rng.normal(0.0, np.sqrt(2.0 / np.prod(shape[:-1])), shape)
+        elif name.endswith(("gamma", "moving_variance")):
+            value = rng.uniform(0.5, 1.5, shape)
+        elif name.endswith("alpha"):
+            value = rng.uniform(0.05, 0.5, shape)  # PReLU slopes
+        else:
+            value = rng.normal(0.0, 0.1, shape)  # biases, beta, moving_mean
+        weight.assign(value.astype(np.float32))
+    return model
+
+
+def closest_variant(
+    learner: keras.Model,
+    reference: keras.Model,
+    inputs: np.ndarray,
+    variants: Mapping[str, Callable[[], keras.Model]],
+    tolerance: float = 1e-5,
+) -> str | None:
+    """The key (a hint) of the first wrong network in ``variants`` (``{hint: builder}``) that ``learner`` matches.
+
+    When the learner's weight arrays fit the reference's, a variant matches if, given the reference's
+    weights, it gives the learner's output; when they do not fit, a variant with the learner's array
+    shapes matches. A variant that cannot even be built (as the learner's would not) is skipped.
+    """
+    mine = weight_shapes(learner)
+    output = np.asarray(learner(inputs, training=False)) if mine == weight_shapes(reference) else None
+    for hint, build in variants.items():
+        try:
+            twin = build()
+        except ValueError:
+            continue
+        if weight_shapes(twin) != mine:
+            continue
+        if output is None:
+            return hint
+        twin.set_weights(reference.get_weights())
+        answer = np.asarray(twin(inputs, training=False))
+        if answer.shape == output.shape and float(np.max(np.abs(answer - output))) <= tolerance:
+            return hint
+    return None

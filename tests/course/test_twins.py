@@ -8,7 +8,14 @@ import keras
 import numpy as np
 import pytest
 
-from srlib.course.twins import compare_networks, copy_weights, train_side_by_side, weight_shapes
+from srlib.course.twins import (
+    closest_variant,
+    compare_networks,
+    copy_weights,
+    seeded_weights,
+    train_side_by_side,
+    weight_shapes,
+)
 from srlib.models.fsrcnn import FSRCNN
 from srlib.models.srcnn import SRCNN
 
@@ -75,3 +82,26 @@ def test_trained_side_by_side_the_twins_learn_alike(reference):
     assert mine[-1] < mine[0]
     wrong, _ = train_side_by_side(plain_srcnn(last="relu"), SRCNN.preset("9-5-5"), batches)
     assert not np.allclose(wrong, theirs, rtol=1e-5)
+
+
+def test_seeded_weights_make_every_batch_norm_statistic_count():
+    x = keras.Input((None, None, 4))
+    model = keras.Model(x, keras.layers.BatchNormalization()(keras.layers.Conv2D(4, 3, padding="same")(x)))
+    seeded_weights(model)
+    gamma, beta, mean, variance = model.layers[-1].get_weights()
+    assert np.all(variance >= 0.5) and not np.allclose(mean, 0) and not np.allclose(gamma, 1)
+    again = [w.copy() for w in seeded_weights(model).get_weights()]
+    assert all(np.array_equal(a, b) for a, b in zip(again, model.get_weights()))  # the same seed, the same weights
+
+
+def test_closest_variant_names_the_wrong_network_by_output_or_by_shapes(reference):
+    seeded_weights(reference)
+    variants = {
+        "no ReLU in the middle": lambda: plain_srcnn(middle="linear"),
+        "a 1x1 mapping": lambda: plain_srcnn(f2=1),
+    }
+    by_output = plain_srcnn(middle="linear")
+    copy_weights(reference, by_output)
+    assert closest_variant(by_output, reference, INPUT, variants) == "no ReLU in the middle"
+    assert closest_variant(plain_srcnn(f2=1), reference, INPUT, variants) == "a 1x1 mapping"
+    assert closest_variant(plain_srcnn(last="relu"), reference, INPUT, variants) is None
