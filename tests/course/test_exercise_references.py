@@ -13,20 +13,22 @@ import pytest
 from srlib import losses as srlib_losses
 from srlib.course.exercises.ch01 import PARAMETER_CASES, bicubic_input, srcnn_parameters, valid_output_size
 from srlib.course.exercises.ch02 import CONFIGS, fsrcnn_macs_per_hr_pixel, fsrcnn_parameters, transposed_output_size
-from srlib.course.exercises.ch03 import espcn_receptive_field, pixel_unshuffle, subpixel_channels
+from srlib.course.exercises.ch03 import build_espcn, build_srresnet, pixel_unshuffle, residual_block
 from srlib.course.exercises.ch04 import discriminator_loss, expected_mse, generator_adversarial_loss, vgg_feature_shape
 from srlib.course.exercises.ch05 import best_alpha, interpolate, pareto_front, pirm_region
 from srlib.course.exercises.ch06 import KERNEL_CASES, anisotropic_gaussian, first_order, jpeg_block
+from srlib.course.twins import compare_networks
 from srlib.data.photos import skimage_data_dir
 from srlib.image import imresize, read_image, rgb2y
 from srlib.image.degrade import gaussian_kernel
 from srlib.image.degrade import jpeg as degrade_jpeg
-from srlib.infer.upscaler import receptive_radius
 from srlib.models import FSRCNN, SRCNN
 from srlib.models.complexity import flops_per_output_pixel
 from srlib.models.espcn import ESPCN
 from srlib.models.network_interpolation import blend_weights
 from srlib.models.pixel_shuffle import PixelShuffle
+from srlib.models.srresnet import residual_block as srlib_residual_block
+from srlib.models.zoo import pretrained
 from srlib.viz import plane
 
 # --- chapter 01: SRCNN (Dong et al. 2014, sec. 3) -----------------------------------------------
@@ -86,15 +88,29 @@ def test_unshuffle_inverts_pixel_shuffle(r, channels):
     assert np.array_equal(keras.ops.convert_to_numpy(PixelShuffle(r)(features[None]))[0], image)
 
 
-@pytest.mark.parametrize("scale,channels", [(2, 1), (3, 1), (4, 3)])
-def test_subpixel_channels_match_espcn(scale, channels):
-    model = ESPCN(scale, channels=channels)
-    assert model.get_layer("subpixel_conv").filters == subpixel_channels(channels, scale)
+@pytest.mark.parametrize("scale,channels,activation", [(3, 1, "tanh"), (2, 3, "relu")])
+def test_written_out_espcn_is_srlibs(scale, channels, activation):
+    x = np.random.default_rng(scale).random((1, 9, 11, channels)).astype(np.float32)
+    assert compare_networks(
+        build_espcn(scale, channels, activation), ESPCN(scale, channels, activation=activation), x
+    ).correct
 
 
-@pytest.mark.parametrize("kernels", [(5, 3, 3), (9, 5, 5)])
-def test_receptive_field_matches_the_inference_radius(kernels):
-    assert espcn_receptive_field(kernels) == 2 * receptive_radius(ESPCN(3, kernels=kernels)) + 1
+def test_written_out_srresnet_runs_the_shipped_weights():
+    """The chapter copies the shipped SRResNet into the learner's network: the reference must give its output."""
+    x = np.random.default_rng(0).random((1, 12, 10, 3)).astype(np.float32)
+    verdict = compare_networks(build_srresnet(4, 16, 64, batch_norm=False), pretrained("srresnet", 4), x)
+    assert verdict.correct, verdict.message
+
+
+def test_written_out_block_is_srlibs_and_skips_by_choice():
+    for batch_norm, skip in ((True, True), (False, False)):
+        x = keras.Input((None, None, 8))
+        mine, theirs = keras.Model(x, residual_block(x, 8, batch_norm, skip)), keras.Model(
+            x, srlib_residual_block(x, 8, batch_norm=batch_norm, skip=skip))  # fmt: skip
+        features = np.random.default_rng(1).random((1, 7, 9, 8)).astype(np.float32)
+        assert compare_networks(mine, theirs, features).correct
+    assert len([layer for layer in mine.layers if isinstance(layer, keras.layers.Add)]) == 0
 
 
 # --- chapter 04: SRGAN (Ledig et al. 2017, sec. 2.2) --------------------------------------------

@@ -1,18 +1,20 @@
-"""Chapter 03's exercises: undo the pixel shuffle, the channels before it, and ESPCN's receptive field.
+"""Chapter 03's exercises: undo the pixel shuffle, then ESPCN, the residual block and SRResNet in plain Keras.
 
-03.1 runs the learner's ``pixel_unshuffle`` on random arrays and compares it with
-``tf.nn.space_to_depth`` (the inverse of ESPCN's periodic shuffle, sec. 2.2); the
-typical mistakes are the sub-pixel offsets in the other order and the channel
-axis first. 03.2 and 03.3 are formulas checked over several configurations, with the
-usual wrong answers named: ``scale`` instead of ``scale**2``, the receptive field in
-HR pixels or as the sum of the kernel sizes.
+03.1 compares the learner's ``pixel_unshuffle`` with ``tf.nn.space_to_depth`` (the inverse of ESPCN's periodic
+shuffle, sec. 2.2) and names the usual slips: offsets in the other order, the channel axis first, a bare reshape.
+03.2-03.4 are networks (ESPCN, Shi et al. 2016, sec. 3.2; SRResNet's block and generator, Ledig et al. 2017,
+fig. 4): srlib's twin gets seeded random weights, copied into the learner's model (:mod:`srlib.course.twins`),
+and the outputs are compared. When they differ, the typical wrong networks are built with the same weights
+(:func:`~srlib.course.twins.closest_variant`) and the hint names the one the learner's matches.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from functools import lru_cache
 from typing import Any
 
+import keras
 import numpy as np
 import tensorflow as tf
 
@@ -20,17 +22,28 @@ from srlib.course.exercises.core import (
     Exercise,
     Feedback,
     Mistake,
-    check_numbers,
+    checker_images,
     describe_call,
     mistake_hint,
     register,
     run_cases,
 )
+from srlib.course.twins import closest_variant, compare_networks, seeded_weights
+from srlib.models.espcn import ESPCN
+from srlib.models.pixel_shuffle import PixelShuffle
+from srlib.models.srresnet import SRResNet, srresnet_graph
+from srlib.models.srresnet import residual_block as srlib_residual_block
 
-__all__ = ["pixel_unshuffle", "subpixel_channels", "espcn_receptive_field"]
+__all__ = ["pixel_unshuffle", "build_espcn", "residual_block", "build_srresnet"]
+
+ESPCN_CASES = ((3, 1, "tanh"), (2, 3, "tanh"), (4, 1, "relu"))  # (scale, channels, activation)
+BLOCK_CASES = ((16, True, True), (8, False, True), (8, False, False))  # (filters, batch_norm, skip)
+SRRESNET_CASES = ((4, 2, 16, True, True), (2, 1, 8, False, True), (4, 2, 8, False, False))  # + num_blocks, filters
+TOLERANCE = 1e-4  # outputs are O(1) with the checkers' weights; float32 agrees far closer
 
 
 # --- reference solutions (solution(id) shows their source) -----------------------------------
+# Each carries its own imports: solution(id) prints it for a teacher to paste into a fresh cell.
 
 
 def pixel_unshuffle(image, r):
@@ -40,16 +53,59 @@ def pixel_unshuffle(image, r):
     return blocks.transpose(0, 2, 1, 3, 4).reshape(height // r, width // r, r * r * channels)  # channel (i*r + j)*C + c
 
 
-def subpixel_channels(channels, scale):
-    """Output channels of the last convolution before PixelShuffle(scale) for a `channels`-channel image."""
-    return (
-        channels * scale * scale
-    )  # one LR position holds a scale x scale block of HR pixels, each with `channels` values
+def build_espcn(scale, channels=1, activation="tanh"):
+    """ESPCN (Shi et al., CVPR 2016, sec. 3.2) in plain Keras: two convolutions and the sub-pixel head, all on LR."""
+    import keras
+
+    from srlib.models import PixelShuffle
+
+    lr = keras.Input((None, None, channels), name="lr")
+    x = keras.layers.Conv2D(64, 5, padding="same", activation=activation, name="conv_1")(lr)
+    x = keras.layers.Conv2D(32, 3, padding="same", activation=activation, name="conv_2")(x)
+    # The sub-pixel head: scale x scale HR values per LR position and channel, linear, then the periodic shuffle.
+    x = keras.layers.Conv2D(channels * scale * scale, 3, padding="same", name="subpixel_conv")(x)
+    return keras.Model(lr, PixelShuffle(scale, name="pixel_shuffle")(x), name=f"espcn_x{scale}")
 
 
-def espcn_receptive_field(kernels):
-    """Side, in LR pixels, of the LR window one ESPCN output pixel depends on (stride-1 'same' convolutions)."""
-    return 1 + sum(k - 1 for k in kernels)  # each k x k convolution widens the window by k - 1; the shuffle adds none
+def residual_block(x, filters, batch_norm=True, skip=True):
+    """SRResNet's residual block (Ledig et al. 2017, fig. 4): conv, BN, PReLU, conv, BN, plus the identity skip."""
+    import keras
+
+    def normalised(y):  # BN's beta does the bias's job, so the convolutions before BN have none
+        return keras.layers.BatchNormalization()(y) if batch_norm else y
+
+    y = keras.layers.Conv2D(filters, 3, padding="same", use_bias=not batch_norm)(x)
+    y = keras.layers.PReLU(keras.initializers.Constant(0.25), shared_axes=[1, 2])(normalised(y))
+    y = normalised(keras.layers.Conv2D(filters, 3, padding="same", use_bias=not batch_norm)(y))
+    return keras.layers.Add()([x, y]) if skip else y  # the block learns only what it adds to x
+
+
+def build_srresnet(scale=4, num_blocks=16, filters=64, batch_norm=True, skip=True):
+    """SRResNet (Ledig et al. 2017, fig. 4) on RGB, from exercise 03.3's residual_block, for scale 2, 4 or 8."""
+    import math
+
+    import keras
+
+    from srlib.course import exercises
+    from srlib.models import PixelShuffle
+
+    residual_block = exercises.get("03.3").reference  # exercise 03.3's answer (in the chapter: yours)
+
+    def prelu():  # one slope per channel, shared over the image
+        return keras.layers.PReLU(keras.initializers.Constant(0.25), shared_axes=[1, 2])
+
+    lr = keras.Input((None, None, 3), name="lr")
+    features = prelu()(keras.layers.Conv2D(filters, 9, padding="same")(lr))
+    x = features
+    for _ in range(num_blocks):
+        x = residual_block(x, filters, batch_norm=batch_norm, skip=skip)
+    x = keras.layers.Conv2D(filters, 3, padding="same", use_bias=not batch_norm)(x)
+    x = keras.layers.BatchNormalization()(x) if batch_norm else x
+    x = keras.layers.Add()([features, x])  # the global skip, over all the blocks
+    for _ in range(int(math.log2(scale))):  # one x2 sub-pixel stage per factor 2
+        x = keras.layers.Conv2D(filters * 2 * 2, 3, padding="same")(x)
+        x = prelu()(PixelShuffle(2)(x))
+    return keras.Model(lr, keras.layers.Conv2D(3, 9, padding="same")(x), name=f"srresnet_x{scale}")
 
 
 # --- 03.1 pixel unshuffle ---------------------------------------------------------------------
@@ -124,79 +180,237 @@ def _check_unshuffle(answer: Any) -> Feedback:
 register(Exercise("03.1", "undo the pixel shuffle", _check_unshuffle, pixel_unshuffle))
 
 
-# --- 03.2 channels before the shuffle --------------------------------------------------------
+# --- the network checkers' common part ----------------------------------------------------------
 
 
-def _channel_mistakes(channels, scale) -> list[Mistake]:
-    return [
-        Mistake(
-            "scale",
-            channels * scale,
-            "the shuffle fills a scale x scale block of HR pixels from one LR position: scale**2 values per channel.",
-        ),
-        Mistake(
-            "no channels",
-            scale * scale,
-            "that is right for one channel (Y); an RGB image needs scale**2 values for each of its channels.",
-        ),
-        Mistake("HR side", channels * scale * 2, "a block is scale by scale pixels, scale**2 of them, not 2·scale."),
-    ]
-
-
-def _check_channels(answer: Any) -> Feedback:
-    cases = [dict(channels=c, scale=s) for c, s in ((1, 3), (3, 4), (3, 2), (1, 2), (64, 2))]
-    return check_numbers(
-        answer,
-        "subpixel_channels",
-        cases,
-        subpixel_channels,
-        _channel_mistakes,
-        0,
-        "PixelShuffle(r) turns (H, W, C·r²) into (rH, rW, C): count the HR values one LR position must produce.",
-        "right on all {count} cases: ESPCN on Y at x3 needs 9 channels, SRResNet's x2 stage 64·4 = 256.",
+def _judge_network(got: Any, reference: keras.Model, inputs: np.ndarray, variants: dict, call: str):
+    if not isinstance(got, keras.Model):
+        return Feedback(
+            False, f"{call} returned a {type(got).__name__}, not a Keras model.", "return keras.Model(lr, sr)."
+        )
+    feedback = compare_networks(got, seeded_weights(reference), inputs, tolerance=TOLERANCE)
+    if feedback.correct:
+        return None
+    return Feedback(
+        False,
+        f"{call}: {feedback.message}",
+        closest_variant(got, reference, inputs, variants, TOLERANCE) or feedback.hint,
     )
 
 
-register(Exercise("03.2", "the channels before the shuffle", _check_channels, subpixel_channels))
+def _crashed_network(exc: Exception, *args, call: str, **kwargs) -> Feedback | None:
+    if "must be a multiple of" in str(exc) or "depth_to_space" in str(exc).lower():
+        return Feedback(
+            False,
+            f"{call} raised {type(exc).__name__}: the shuffle got a number of channels it cannot spread over "
+            "scale x scale blocks.",
+            "one LR position becomes a scale x scale block of HR pixels, each with `channels` values: the sub-pixel "
+            "convolution needs channels * scale**2 filters.",
+        )
+    if "alpha" in str(exc) and "None" in str(exc):
+        return Feedback(
+            False,
+            f"{call} raised {type(exc).__name__}: a PReLU cannot make one slope per pixel of an image of unknown size.",
+            "give every PReLU shared_axes=[1, 2]: one slope per channel, shared over height and width.",
+        )
+    return None
 
 
-# --- 03.3 ESPCN's receptive field --------------------------------------------------------------
+@lru_cache(maxsize=2)
+def _lr_crop(channels: int) -> np.ndarray:
+    """A batch of one LR crop (0..1) of a photo, 1 (Y-like) or 3 channels, 19x23 pixels (no side a multiple of 2-4)."""
+    crop = checker_images()[0][1][::4, ::4][:19, :23].astype(np.float32) / 255
+    return (crop if channels == 3 else crop.mean(axis=-1, keepdims=True))[None]
 
 
-def _field_mistakes(kernels) -> list[Mistake]:
-    right = espcn_receptive_field(kernels)
-    return [
-        Mistake(
-            "sum of kernels",
-            sum(kernels),
-            "stacking a k x k convolution on another widens the window by k - 1, not by k: 5, 3, 3 gives 5 + 2 + 2 = 9.",
+# --- 03.2 ESPCN and its sub-pixel head ---------------------------------------------------------
+
+
+def _espcn_variant(scale, channels, activation, *, head=None, last=None, padding="same", shuffle=True, act=None):
+    """ESPCN with the knobs of its typical mistakes (``head``: the sub-pixel conv's filters, ``last``: its activation)."""
+    act = activation if act is None else act
+    lr = keras.Input((None, None, channels))
+    x = keras.layers.Conv2D(64, 5, padding=padding, activation=act)(lr)
+    x = keras.layers.Conv2D(32, 3, padding=padding, activation=act)(x)
+    x = keras.layers.Conv2D(head or channels * scale * scale, 3, padding=padding, activation=last)(x)
+    return keras.Model(lr, PixelShuffle(scale)(x) if shuffle else x)
+
+
+def _espcn_variants(scale, channels, activation) -> dict[str, Callable[[], keras.Model]]:
+    other = "relu" if activation == "tanh" else "tanh"
+    make = lambda **knobs: lambda: _espcn_variant(scale, channels, activation, **knobs)  # noqa: E731
+    return {
+        "that is right for one channel (Y); an RGB image needs scale**2 values for each of its channels: "
+        "channels * scale**2 filters.": make(head=scale * scale),
+        "the sub-pixel convolution is linear: its outputs are pixel values, shuffled into place (no activation on "
+        "the last Conv2D).": make(last=activation),
+        f"use the activation argument for the two hidden layers: this call asks for {activation!r}, yours uses "
+        f"{other!r}.": make(act=other),
+        "the PixelShuffle comes last: without it the output stays on the LR grid with channels * scale**2 maps.": make(
+            shuffle=False
         ),
-        Mistake(
-            "last kernel only", kernels[-1], "every convolution in the stack widens the window, not only the last one."
-        ),
-        Mistake(
-            "product", int(np.prod(kernels)), "windows of stacked convolutions add (k - 1 each), they do not multiply."
-        ),
-        Mistake(
-            "minus one", right - 1, "off by one: a single k x k convolution already sees k pixels, so start from 1."
-        ),
+        'every convolution keeps the LR size: padding="same".': make(padding="valid"),
+    }
+
+
+def _judge_espcn(got: Any, scale: int, channels: int, activation: str, *, call: str) -> Feedback | None:
+    reference = ESPCN(scale, channels=channels, activation=activation)
+    return _judge_network(got, reference, _lr_crop(channels), _espcn_variants(scale, channels, activation), call)
+
+
+def _check_espcn(answer: Any) -> Feedback:
+    cases = [
+        (describe_call("build_espcn", scale=s, channels=c, activation=a), dict(scale=s, channels=c, activation=a))
+        for s, c, a in ESPCN_CASES
     ]
-
-
-def _check_field(answer: Any) -> Feedback:
-    cases = [dict(kernels=k) for k in ((5, 3, 3), (9, 5, 5), (3, 3), (5, 3, 3, 3), (7,))]
-    feedback = check_numbers(
+    return run_cases(
         answer,
-        "espcn_receptive_field",
+        "build_espcn",
         cases,
-        espcn_receptive_field,
-        _field_mistakes,
-        0,
-        "draw it in 1D: an output pixel of the last k x k convolution sees k positions of the layer before, each "
-        "of those k more, so the window grows by k - 1 per layer; everything runs on the LR grid.",
-        "right on all {count} cases: the paper's ESPCN (5, 3, 3) sees a 9x9 LR window.",
+        _judge_espcn,
+        "with srlib's weights your network gives srlib's ESPCN output in all {count} cases (Y x3 with tanh, RGB x2, "
+        "Y x4 with ReLU): the same network, sub-pixel head included.",
+        crashed=_crashed_network,
     )
-    return feedback
 
 
-register(Exercise("03.3", "ESPCN's receptive field", _check_field, espcn_receptive_field))
+register(Exercise("03.2", "ESPCN and its sub-pixel head in plain Keras", _check_espcn, build_espcn))
+
+
+# --- 03.3 the residual block -------------------------------------------------------------------
+
+
+def _block_variant(filters, batch_norm, skip, *, order="conv-bn-prelu", bias=None, relu=False, end_prelu=False):
+    """The residual block with the knobs of its typical mistakes, as a model from ``filters`` channels."""
+    x = keras.Input((None, None, filters))
+    bias = (not batch_norm) if bias is None else bias
+    norm = (lambda y: keras.layers.BatchNormalization()(y)) if batch_norm else (lambda y: y)  # noqa: E731
+    act = keras.layers.ReLU() if relu else keras.layers.PReLU(shared_axes=[1, 2])
+    y = keras.layers.Conv2D(filters, 3, padding="same", use_bias=bias)(x)
+    y = act(norm(y)) if order == "conv-bn-prelu" else norm(act(y))
+    y = norm(keras.layers.Conv2D(filters, 3, padding="same", use_bias=bias)(y))
+    y = keras.layers.Add()([x, y]) if skip else y
+    return keras.Model(x, keras.layers.PReLU(shared_axes=[1, 2])(y) if end_prelu else y)
+
+
+def _block_variants(filters, batch_norm, skip) -> dict[str, Callable[[], keras.Model]]:
+    make = lambda *args, **knobs: lambda: _block_variant(*args, **knobs)  # noqa: E731
+    return {
+        "SRResNet's blocks use PReLU (a learned slope per channel), not ReLU: "
+        "keras.layers.PReLU(shared_axes=[1, 2]).": make(filters, batch_norm, skip, relu=True),
+        "batch norm comes right after each convolution, before the PReLU (fig. 4: conv, BN, PReLU, conv, BN).": make(
+            filters, batch_norm, skip, order="conv-prelu-bn"
+        ),
+        "with batch norm, BN's beta already shifts every channel: the convolutions before it take use_bias=False "
+        "(srlib's and the paper's blocks have no bias there).": make(filters, batch_norm, skip, bias=True),
+        "no activation after the addition: the block returns x + F(x) as it is (fig. 4).": make(
+            filters, batch_norm, skip, end_prelu=True
+        ),
+        "use the skip argument: skip=True adds the block's input to its output, skip=False returns the branch "
+        "alone (the ablation).": make(filters, batch_norm, not skip),
+        "use the batch_norm argument: batch_norm=False has no BatchNormalization layers (and biases in the "
+        "convolutions instead).": make(filters, not batch_norm, skip),
+    }
+
+
+def _block_cases() -> Iterator[tuple[str, dict]]:
+    for filters, batch_norm, skip in BLOCK_CASES:  # a fresh symbolic input per case, as a model would give
+        call = f"residual_block(x, filters={filters}, batch_norm={batch_norm}, skip={skip})"
+        yield call, dict(x=keras.Input((None, None, filters)), filters=filters, batch_norm=batch_norm, skip=skip)
+
+
+def _judge_block(got: Any, *, x, filters: int, batch_norm: bool, skip: bool, call: str) -> Feedback | None:
+    if not isinstance(got, keras.KerasTensor):
+        return Feedback(
+            False,
+            f"{call} returned a {type(got).__name__}.",
+            "return the block's output tensor (the last layer called on x: keras.layers.Add()([x, y])), not a "
+            "model or a layer.",
+        )
+    inputs = keras.Input((None, None, filters))
+    reference = keras.Model(inputs, srlib_residual_block(inputs, filters, batch_norm=batch_norm, skip=skip))
+    features = np.random.default_rng(filters).normal(0.0, 1.0, (1, 11, 13, filters)).astype(np.float32)
+    variants = _block_variants(filters, batch_norm, skip)
+    return _judge_network(keras.Model(x, got), reference, features, variants, call)
+
+
+def _check_block(answer: Any) -> Feedback:
+    return run_cases(
+        answer,
+        "residual_block",
+        _block_cases(),
+        _judge_block,
+        "with srlib's weights your block gives srlib's residual_block output in all {count} cases (with batch norm, "
+        "without, and without the skip).",
+        crashed=_crashed_network,
+    )
+
+
+register(Exercise("03.3", "SRResNet's residual block", _check_block, residual_block))
+
+
+# --- 03.4 SRResNet ------------------------------------------------------------------------------
+
+
+def _srresnet_variant(scale, blocks, filters, bn, skip, *, global_skip=True, stages=None, shuffle_prelu=True,
+                      tail=9, head=9):  # fmt: skip
+    """SRResNet with the knobs of its typical mistakes, from srlib's residual block."""
+    lr = keras.Input((None, None, 3))
+    features = keras.layers.PReLU(shared_axes=[1, 2])(keras.layers.Conv2D(filters, head, padding="same")(lr))
+    x = features
+    for b in range(blocks):
+        x = srlib_residual_block(x, filters, batch_norm=bn, skip=skip, name=f"block_{b}")
+    x = keras.layers.Conv2D(filters, 3, padding="same", use_bias=not bn)(x)
+    x = keras.layers.BatchNormalization()(x) if bn else x
+    x = keras.layers.Add()([features, x]) if global_skip else x
+    for factor in stages or [2] * int(np.log2(scale)):
+        x = PixelShuffle(factor)(keras.layers.Conv2D(filters * factor * factor, 3, padding="same")(x))
+        x = keras.layers.PReLU(shared_axes=[1, 2])(x) if shuffle_prelu else x
+    return keras.Model(lr, keras.layers.Conv2D(3, tail, padding="same")(x))
+
+
+def _srresnet_variants(scale, blocks, filters, bn, skip) -> dict[str, Callable[[], keras.Model]]:
+    case = dict(scale=scale, blocks=blocks, filters=filters, bn=bn, skip=skip)
+    make = lambda **knobs: lambda: _srresnet_variant(**{**case, **knobs})  # noqa: E731
+    return {
+        "the global skip is missing: add the head's PReLU output to the body's output (after the body's conv and "
+        "BN), before the upsampling.": make(global_skip=False),
+        f"SRResNet upsamples in x2 steps: log2(scale) sub-pixel stages of filters * 4 channels and PixelShuffle(2), "
+        f"not one x{scale} stage.": make(stages=[scale]),
+        "each sub-pixel stage ends with a PReLU after its PixelShuffle (fig. 4).": make(shuffle_prelu=False),
+        "the last convolution is 9x9 (k9n3 in fig. 4).": make(tail=3),
+        "the first convolution is 9x9 (k9n64 in fig. 4).": make(head=3),
+        "pass skip on to every residual block: skip=False drops the blocks' skips (the global one stays).": make(
+            skip=not skip
+        ),
+    }
+
+
+def _srresnet_reference(scale, blocks, filters, bn, skip) -> keras.Model:
+    if skip:
+        return SRResNet(scale, num_blocks=blocks, filters=filters, batch_norm=bn)
+    lr = keras.Input((None, None, 3), name="lr")  # without the blocks' skips: srlib's graph, as a plain model
+    return keras.Model(lr, srresnet_graph(lr, scale, blocks, filters, bn, 1.0, skips=False))
+
+
+def _judge_srresnet(got: Any, scale: int, num_blocks: int, filters: int, batch_norm: bool, skip: bool, *, call: str):
+    case = (scale, num_blocks, filters, batch_norm, skip)
+    reference = _srresnet_reference(*case)
+    return _judge_network(got, reference, _lr_crop(3)[:, :9, :11], _srresnet_variants(*case), call)
+
+
+def _check_srresnet(answer: Any) -> Feedback:
+    keys = ("scale", "num_blocks", "filters", "batch_norm", "skip")
+    cases = [(describe_call("build_srresnet", **dict(zip(keys, c))), dict(zip(keys, c))) for c in SRRESNET_CASES]
+    return run_cases(
+        answer,
+        "build_srresnet",
+        cases,
+        _judge_srresnet,
+        "with srlib's weights your network gives srlib's SRResNet output in all {count} cases (x4 with batch norm, "
+        "x2 without, and x4 without the blocks' skips): the same generator, block for block.",
+        crashed=_crashed_network,
+    )
+
+
+register(Exercise("03.4", "SRResNet in plain Keras", _check_srresnet, build_srresnet))
