@@ -121,6 +121,7 @@ def official_niqe_pristine(
     *,
     sha256: str = OFFICIAL_NIQE_PARAMETERS_SHA256,
     force: bool = False,
+    download: bool = True,
     progress: bool = True,
     timeout: float = DEFAULT_TIMEOUT,
 ) -> Path:
@@ -131,11 +132,16 @@ def official_niqe_pristine(
     unpacks it safely, reads ``modelparameters.mat`` and checks the parameters' digest
     (:func:`pristine_parameters_digest`) before writing the ``.npz``. The archive and the
     unpacked files are deleted either way. Offline, or when the parameters differ, raises a
-    one-line :class:`~srlib.errors.SRLibError`.
+    one-line :class:`~srlib.errors.SRLibError`; so does ``download=False`` (use the cache only)
+    when no checked copy is cached.
     """
     target = official_niqe_path()
     if not force and target.is_file() and _cached_is_valid(target, sha256):
         return target
+    if not download:
+        raise SRLibError(
+            f"the official NIQE model is not cached at {target} — run `srlib niqe-official` once, online, to fetch it"
+        )
     root = writable_cache_dir()
     archive = downloads_dir() / _ARCHIVE_NAME
     staging: Path | None = None

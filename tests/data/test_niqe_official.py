@@ -103,3 +103,15 @@ def test_server_down_is_a_one_line_offline_error(cache, capsys):  # noqa: F811
     assert _left_in_cache(cache) == []
     assert main(["niqe-official", "--url", url, "--quiet"]) == 2
     assert len(capsys.readouterr().err.strip().splitlines()) == 1
+
+
+def test_cache_only_uses_a_checked_copy_and_never_the_network(official, cache, server):  # noqa: F811
+    mu, cov = official
+    server.files["/niqe_release.zip"] = _release_zip(mu, cov)
+    url = server.url("/niqe_release.zip")
+    with pytest.raises(SRLibError) as info:
+        official_niqe_pristine(url, download=False, progress=False)
+    message = str(info.value)
+    assert "\n" not in message and "srlib niqe-official" in message and not server.requests
+    path = official_niqe_pristine(url, progress=False)
+    assert official_niqe_pristine(url, download=False) == path and len(server.requests) == 1
