@@ -12,7 +12,7 @@ __getattr__, __dir__, __all__ = lazy_loader.attach(
     submodules=["alpha_widget", "compare", "feature_maps", "figures", "panels", "plane", "progress"],
     submod_attrs={
         "compare": ["compare", "Comparison"],
-        "figures": ["show_images", "comparison_figure"],
+        "figures": ["show_images", "comparison_figure", "mscn_figure"],
         "plane": ["plane_figure", "tradeoff_sketch", "pirm_region"],
         "alpha_widget": ["explore_interpolation", "InterpolationExplorer"],
         "progress": ["LiveProgress", "learning_curve_figure"],

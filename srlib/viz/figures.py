@@ -2,7 +2,8 @@
 
 ``comparison_figure`` draws the same panels, zoom box, crops and scores as
 ``srlib.compare``; the widget embeds it as ``image/png`` so nbconvert, papermill
-and GitHub show a picture. ``show_images`` puts any images side by side.
+and GitHub show a picture. ``show_images`` puts any images side by side;
+``mscn_figure`` shows what NIQE measures (MSCN maps and histograms).
 
 Figures are made with ``matplotlib.figure.Figure`` rather than ``pyplot`` so that
 building one (for instance inside a widget's repr) never leaves a second copy for
@@ -20,11 +21,13 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 from PIL import Image
+from scipy.special import gamma as gamma_fn
 
 from srlib.errors import SRLibError
+from srlib.metrics.niqe import fit_aggd
 from srlib.viz import panels
 
-__all__ = ["comparison_figure", "show_images", "figure_png", "STATIC_DPI"]
+__all__ = ["comparison_figure", "show_images", "mscn_figure", "aggd_density", "figure_png", "STATIC_DPI"]
 
 STATIC_DPI = 80  # small PNGs keep executed notebooks small
 PANEL_INCHES = 2.4
@@ -136,6 +139,57 @@ def show_images(
     for ax, (name, image) in zip(axes.ravel(), arrays.items()):
         ax.imshow(image, cmap="gray" if image.ndim == 2 else None, vmin=0, vmax=255, interpolation="nearest")
         ax.set_title(f"{name} ({image.shape[0]}x{image.shape[1]})", fontsize=9)
+    return figure
+
+
+def aggd_density(x: np.ndarray, alpha: float, beta_left: float, beta_right: float) -> np.ndarray:
+    """The asymmetric generalised Gaussian NIQE fits (Mittal et al. 2013, sec. II-C, eq. 5); alpha = 2 is Gaussian."""
+    x = np.asarray(x, dtype=np.float64)
+    beta = np.where(x < 0, beta_left, beta_right)
+    return alpha / ((beta_left + beta_right) * gamma_fn(1 / alpha)) * np.exp(-((np.abs(x) / beta) ** alpha))
+
+
+def mscn_figure(
+    coefficients: Mapping[str, np.ndarray],
+    *,
+    crop: tuple[int, int, int] | None = None,
+    limit: float = 3.0,
+    width: float = PANEL_INCHES,
+) -> Figure:
+    """What NIQE measures: per image, a map of its MSCN coefficients and their histogram against the fitted AGGD.
+
+    ``coefficients`` maps a name to an MSCN plane (``srlib.metrics.niqe.mscn`` or the learner's own);
+    ``crop`` ``(top, left, size)`` picks the square the maps show (the histograms use the whole plane).
+    The first entry's fitted curve is drawn dashed in every panel, as the reference.
+    """
+    if not coefficients:
+        raise SRLibError("mscn_figure: no coefficients given — pass a dict such as {'HR': mscn(y_hr)[0]}")
+    planes = {name: np.asarray(plane, dtype=np.float64) for name, plane in coefficients.items()}
+    if any(plane.ndim != 2 for plane in planes.values()):
+        raise SRLibError("mscn_figure: each MSCN plane must be 2-D (H, W) — pass the coefficients of the Y channel")
+    fits = {name: [float(v[0]) for v in fit_aggd(plane.reshape(1, -1))] for name, plane in planes.items()}
+    x = np.linspace(-limit, limit, 301)
+    reference_name, reference = next(iter(fits.items()))
+    figure = Figure(figsize=(width * len(planes), width * 1.9), dpi=STATIC_DPI, layout="constrained")
+    axes = figure.subplots(2, len(planes), squeeze=False)
+    for column, (name, plane) in enumerate(planes.items()):
+        top, left, size = crop or (0, 0, min(plane.shape))
+        axes[0, column].imshow(plane[top : top + size, left : left + size], cmap="gray", vmin=-limit, vmax=limit)
+        axes[0, column].set_title(name, fontsize=9)
+        _hide_ticks(axes[0, column])
+        ax = axes[1, column]
+        ax.hist(plane.ravel(), bins=120, range=(-limit, limit), density=True, color="0.75")
+        alpha, beta_left, beta_right = fits[name]
+        ax.plot(x, aggd_density(x, *fits[name]), color="C3", label=f"fit: shape {alpha:.2f}")
+        if column:
+            ax.plot(x, aggd_density(x, *reference), "k--", lw=0.8, label=reference_name)
+        ax.set_xlabel("MSCN coefficient", fontsize=8)
+        ax.tick_params(labelsize=7)
+        ax.legend(fontsize=7, loc="upper right")
+    peak = max(float(aggd_density(x, *fit).max()) for fit in fits.values())
+    for ax in axes[1]:
+        ax.set_ylim(0, 1.3 * peak)  # one scale for all; a spike of exact zeros (flat areas) may leave the frame
+    axes[1, 0].set_ylabel("density", fontsize=8)
     return figure
 
 
