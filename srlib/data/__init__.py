@@ -7,6 +7,7 @@
 * ``VALIDATION_SET`` (``"BSD200-val"``): the split models are chosen on; ``without_held_out`` drops it
   from its parent's training images
 * ``registry()`` / ``DATASETS``, ``verify_folder(name, folder)``, ``pixel_checksum(image)``
+* ``official_niqe_pristine(download=...)`` — the authors' NIQE pristine model, fetched and checked
 * ``prepare_training_images(hr_images, scale=...)`` and ``training_dataset(prepared, ...)`` — the
   tf.data pipeline
 
@@ -26,8 +27,9 @@ from srlib.data.verify import Verification, verify_folder
 
 __getattr__, _lazy_dir, _lazy_names = lazy_loader.attach(
     __name__,
-    submodules=["photos", "pipeline", "sources"],
+    submodules=["niqe_official", "photos", "pipeline", "sources"],
     submod_attrs={
+        "niqe_official": ["official_niqe_pristine"],
         "sources": ["ImageSet", "load_or_fallback", "shared_datasets_dir"],
         "pipeline": ["prepare_training_images", "training_dataset", "TrainingImages"],
     },
