@@ -1,48 +1,77 @@
-"""Chapter 05's exercises: PIRM regions, network interpolation by hand, the Pareto front, an operating point.
+"""Chapter 05's exercises: NIQE's two halves written out, pixel against network interpolation, the Pareto front.
 
-05.1 asks for the PIRM 2018 region of an RMSE (Blau et al., ECCVW 2018: region n
-holds RMSE <= 11.5, 12.5, 16); the typical mistakes are strict inequalities and
-testing the widest region first. 05.2 is ESRGAN's network interpolation (sec. 3.4)
-on plain lists of arrays, checked against :func:`srlib.models.network_interpolation.blend_weights`;
-the usual slip puts alpha on the wrong model. 05.3 finds the methods no other
-method beats on both axes of the plane (the empirical lower-left frontier that
-Blau & Michaeli's bound sits under). 05.4 picks the interpolation weight for an
-application: the most natural-looking (lowest NIQE) alpha whose RMSE stays within
-a budget.
+05.1 builds the MSCN coefficients NIQE starts from (Mittal et al. 2013, sec. II-A, eq. 1-3), checked against
+:func:`srlib.metrics.niqe.mscn`; the hints name the usual slips (no constant C = 1, the variance for the
+standard deviation, a box or an untruncated Gaussian window, zero or mirrored borders, one global mean).
+05.2 builds NIQE's last step (sec. II-D, eq. 10): the multivariate Gaussian of an image's block features and
+its distance to the pristine one; the slips are np.cov's row convention, one covariance instead of their
+mean, the missing square root. 05.3 is the pixel blend ESRGAN (sec. 3.4) compares with network
+interpolation, on uint8 images, where ``a + alpha * (b - a)`` wraps around. 05.4 finds the methods no
+other method beats on both axes of the plane (the empirical frontier Blau & Michaeli's bound sits under).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
+from scipy.ndimage import correlate1d, gaussian_filter, uniform_filter
 
 from srlib.course.exercises.core import (
     Exercise,
     Feedback,
+    Mistake,
+    checker_images,
     describe_call,
+    mistake_hint,
     register,
     run_cases,
 )
-from srlib.models.network_interpolation import blend_weights
+from srlib.image import rgb2y
+from srlib.metrics.niqe import load_pristine, niqe_features
+from srlib.metrics.niqe import mscn as srlib_mscn
+from srlib.metrics.ssim import gaussian_1d
 
-__all__ = ["best_alpha", "interpolate", "pareto_front", "pirm_region"]
+__all__ = ["mscn", "niqe_score", "blend_images", "pareto_front"]
+
+MSCN_TOLERANCE = 1e-6  # float64 filters agree to ~1e-12; a wrong window or border is off by > 1e-3
 
 
 # --- reference solutions (solution(id) shows their source) -----------------------------------
+# Each carries its own imports: solution(id) prints it for a teacher to paste into a fresh cell.
 
 
-def pirm_region(rmse):
-    """The PIRM 2018 region (1, 2 or 3) of a method with this RMSE, or None when it is above all three bounds."""
-    for region, bound in ((1, 11.5), (2, 12.5), (3, 16.0)):  # tightest budget first: region 1 also lies inside 2 and 3
-        if rmse <= bound:  # the bounds belong to their region
-            return region
-    return None
+def mscn(y):
+    """MSCN coefficients (Mittal et al. 2013, sec. II-A, eq. 1-3): (y - mu) / (sigma + 1), 7x7 Gaussian window."""
+    from scipy.ndimage import correlate1d
+
+    from srlib.metrics import gaussian_1d
+
+    g = gaussian_1d(7, 7 / 6)  # the window's 1-D factor, summing to 1
+
+    def local_mean(x):  # the 7x7 window as two 1-D passes; borders replicated, as MATLAB's imfilter 'replicate'
+        return correlate1d(correlate1d(x, g, axis=0, mode="nearest"), g, axis=1, mode="nearest")
+
+    y = np.asarray(y, dtype=np.float64)
+    mu = local_mean(y)
+    sigma = np.sqrt(np.abs(local_mean(y * y) - mu * mu))  # abs: round-off makes flat areas slightly negative
+    return (y - mu) / (sigma + 1)  # C = 1 keeps flat areas (sigma = 0) finite
 
 
-def interpolate(weights_a, weights_b, alpha):
-    """Network interpolation (ESRGAN sec. 3.4): (1 - alpha) * a + alpha * b for every pair of weight arrays."""
-    return [(1 - alpha) * a + alpha * b for a, b in zip(weights_a, weights_b)]  # alpha = 0 gives model a
+def niqe_score(features, mu_pristine, cov_pristine):
+    """NIQE (Mittal et al. 2013, sec. II-D, eq. 10): distance of the blocks' Gaussian to the pristine Gaussian."""
+    mu = features.mean(axis=0)  # one row per block, one column per feature
+    cov = np.cov(features, rowvar=False)  # 36 x 36; np.cov's default takes rows as variables
+    difference = mu_pristine - mu
+    return float(np.sqrt(difference @ np.linalg.pinv((cov_pristine + cov) / 2) @ difference))
+
+
+def blend_images(sr_a, sr_b, alpha):
+    """Pixel interpolation (ESRGAN sec. 3.4's alternative): (1 - alpha) * a + alpha * b, rounded back to uint8."""
+    blend = (1 - alpha) * sr_a.astype(np.float64) + alpha * sr_b.astype(np.float64)  # float: no wrap-around
+    return np.clip(np.round(blend), 0, 255).astype(np.uint8)
 
 
 def pareto_front(points):
@@ -59,119 +88,246 @@ def pareto_front(points):
     return front
 
 
-def best_alpha(alphas, rmse, niqe, max_rmse):
-    """The alpha with the lowest NIQE among those whose RMSE is at most max_rmse; None if none fits the budget."""
-    allowed = [(n, a) for a, r, n in zip(alphas, rmse, niqe) if r <= max_rmse]
-    return min(allowed)[1] if allowed else None  # lowest NIQE first
+# --- 05.1 MSCN coefficients --------------------------------------------------------------------------
 
 
-# --- 05.1 PIRM region ------------------------------------------------------------------------------
+def _normalised(y: np.ndarray, mean: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+    """(y - mu) / (sigma + 1) with the local mean ``mean`` (a window and a border rule)."""
+    mu = mean(y)
+    return (y - mu) / (np.sqrt(np.abs(mean(y * y) - mu * mu)) + 1)
 
 
-def _strict_region(rmse):
-    for region, bound in ((1, 11.5), (2, 12.5), (3, 16.0)):
-        if rmse < bound:
-            return region
-    return None
+def _mscn_mistakes(y: np.ndarray) -> list[Mistake]:
+    g = gaussian_1d(7, 7 / 6)
+
+    def gaussian(mode: str) -> Callable[[np.ndarray], np.ndarray]:
+        return lambda x: correlate1d(correlate1d(x, g, axis=0, mode=mode), g, axis=1, mode=mode)
+
+    mu = gaussian("nearest")(y)
+    sigma = np.sqrt(np.abs(gaussian("nearest")(y * y) - mu * mu))
+    border = (
+        "the values inside are right but not at the border: replicate the edge pixels (mode='nearest', "
+        "MATLAB's imfilter 'replicate'), not zeros or a mirror."
+    )
+    mistakes = [
+        Mistake("no constant", (y - mu) / sigma, "divide by sigma + 1: C = 1 keeps flat areas (sigma = 0) finite."),
+        Mistake("variance", (y - mu) / (sigma**2 + 1), "divide by the local standard deviation, the square root."),
+        Mistake("global", (y - y.mean()) / (y.std() + 1), "mu and sigma are local: weighted over each 7x7 window."),
+        Mistake(
+            "box window",
+            _normalised(y, lambda x: uniform_filter(x, 7, mode="nearest")),
+            "NIQE's window is a 7x7 Gaussian with sigma 7/6, normalised to sum 1: gaussian_1d(7, 7 / 6), two passes.",
+        ),
+        Mistake(
+            "untruncated Gaussian",
+            _normalised(y, lambda x: gaussian_filter(x, 7 / 6, mode="nearest")),
+            "gaussian_filter's default window reaches 4 sigma (11x11); NIQE's is 7x7: gaussian_1d(7, 7 / 6), "
+            "or truncate=3 / (7 / 6).",
+        ),
+        Mistake(
+            "neighbours' means",
+            (y - mu) / (np.sqrt(gaussian("nearest")((y - mu) ** 2)) + 1),
+            "sigma(i, j) measures the window around (i, j) against mu(i, j) itself: "
+            "sqrt(local_mean(y * y) - mu * mu), not local_mean((y - mu) ** 2).",
+        ),
+    ]
+    mistakes += [Mistake(f"{mode} border", _normalised(y, gaussian(mode)), border) for mode in ("constant", "reflect")]
+    return mistakes
 
 
-def _widest_first(rmse):
-    for region, bound in ((3, 16.0), (2, 12.5), (1, 11.5)):
-        if rmse <= bound:
-            return region
-    return None
-
-
-def _region_hint(got: Any, rmse: float, expected: int | None) -> str:
-    if expected is None:
-        return "above 16 the method is in no region: return None (not 0 or 4)."
-    if got == _widest_first(rmse):
-        return (
-            "region 3 contains regions 1 and 2 (they are nested budgets): test the tightest bound, 11.5, "
-            "first, so a method gets the best region it qualifies for."
-        )
-    if got == _strict_region(rmse):
-        return "the bounds belong to their region: 'RMSE ≤ 11.5' — use <=, not <."
-    return "region 1: RMSE ≤ 11.5; region 2: ≤ 12.5; region 3: ≤ 16; above: None."
-
-
-def _judge_region(got: Any, rmse: float, *, call: str) -> Feedback | None:
-    expected = pirm_region(rmse)
-    if got == expected and (got is None) == (expected is None):
-        return None
-    return Feedback(False, f"{call} gave {got!r}; expected {expected!r}.", _region_hint(got, rmse, expected))
-
-
-def _check_region(answer: Any) -> Feedback:
-    return run_cases(
-        answer,
-        "pirm_region",
-        [(describe_call("pirm_region", rmse=rmse), (rmse,)) for rmse in (9.6, 11.5, 12.0, 12.5, 13.9, 16.0, 17.2)],
-        _judge_region,
-        "right on all {count} cases, bounds included: an RMSE of exactly 11.5 is still region 1.",
-        none_is_an_answer=True,  # above every bound
+@lru_cache(maxsize=1)
+def _mscn_planes() -> tuple[tuple[str, np.ndarray], ...]:
+    (name, photo), *_ = checker_images()
+    flat = rgb2y(photo).astype(np.float64)
+    flat[20:50, 30:80] = 117.0  # a flat patch: sigma = 0 there
+    rng = np.random.default_rng(51)
+    return (
+        (f"Y of the {name}", rgb2y(photo).astype(np.float64)),
+        (f"Y of the {name} with a flat patch", flat),
+        ("a 12x17 random plane", rng.uniform(0, 255, (12, 17))),
     )
 
 
-register(Exercise("05.1", "the PIRM region of a method", _check_region, pirm_region))
-
-
-# --- 05.2 network interpolation by hand ---------------------------------------------------------------
-
-
-def _judge_interpolate(
-    got: Any, weights_a: list[np.ndarray], weights_b: list[np.ndarray], alpha: float, *, call: str
-) -> Feedback | None:
-    got = list(got)
-    if len(got) != len(weights_a):
+def _judge_mscn(got: Any, y: np.ndarray, *, call: str) -> Feedback | None:
+    expected = srlib_mscn(y)[0]
+    got = np.asarray(got, dtype=np.float64)
+    if got.shape != expected.shape:
         return Feedback(
-            False,
-            f"{call} returned {len(got)} items; expected 3, one array per weight.",
-            "blend the arrays pair by pair: zip(weights_a, weights_b).",
+            False, f"{call} returned shape {got.shape}; expected {expected.shape}.", "one coefficient per pixel."
         )
-    expected = blend_weights(weights_a, weights_b, alpha)
-    shapes = [np.shape(g) for g in got]
-    if shapes != [e.shape for e in expected]:
-        return Feedback(
-            False,
-            f"{call} returned arrays of shapes {shapes}; expected {[e.shape for e in expected]}.",
-            "blend each pair element by element, keeping its shape.",
-        )
-    if all(np.allclose(g, e) for g, e in zip(got, expected)):
+    if np.all(np.abs(got - expected) <= MSCN_TOLERANCE):
         return None
-    swapped = [alpha * a + (1 - alpha) * b for a, b in zip(weights_a, weights_b)]
-    added = [a + alpha * b for a, b in zip(weights_a, weights_b)]
-    if all(np.allclose(g, s) for g, s in zip(got, swapped)):
-        hint = "alpha is on the wrong model: alpha = 0 must give model a (SRResNet), alpha = 1 model b (SRGAN)."
-    elif all(np.allclose(g, s) for g, s in zip(got, added)):
-        hint = "the weights must sum to one: (1 - alpha) * a + alpha * b, otherwise the layers' scale changes."
-    else:
-        hint = "theta = (1 - alpha) * theta_a + alpha * theta_b, for each array."
-    return Feedback(False, f"{call} differs from (1 - alpha) * a + alpha * b.", hint)
+    fallback = (
+        "mu = local_mean(y), sigma = sqrt(|local_mean(y * y) - mu * mu|), (y - mu) / (sigma + 1), with the 7x7 "
+        "Gaussian window (sigma 7/6) and replicated borders."
+    )
+    if not np.all(np.isfinite(got)):
+        fallback = "some coefficients are inf or NaN: divide by sigma + 1 and take abs() before the square root."
+    inner = (slice(3, -3), slice(3, -3))
+    if y.shape[0] > 6 and y.shape[1] > 6 and np.all(np.abs(got[inner] - expected[inner]) <= MSCN_TOLERANCE):
+        fallback = "the values inside are right but not at the border: replicate the edge pixels (mode='nearest')."
+    worst = float(np.nanmax(np.abs(got - expected))) if np.isfinite(got).any() else float("nan")
+    return Feedback(
+        False,
+        f"{call} differs from (y - mu) / (sigma + 1) by up to {worst:.3g}.",
+        mistake_hint(got, _mscn_mistakes(y), 1e-6, fallback),
+    )
 
 
-def _check_interpolate(answer: Any) -> Feedback:
-    rng = np.random.default_rng(5)
-    weights_a = [rng.normal(size=(3, 3, 2, 4)), rng.normal(size=(4,)), rng.normal(size=(1, 1, 4))]
-    weights_b = [w + rng.normal(scale=0.5, size=w.shape) for w in weights_a]
+def _check_mscn(answer: Any) -> Feedback:
+    return run_cases(
+        answer,
+        "mscn",
+        [(describe_call("mscn", y=plane), (plane.copy(),)) for _, plane in _mscn_planes()],
+        _judge_mscn,
+        "equals srlib.metrics.niqe.mscn on all {count} planes (a photo, one with a flat patch, a random one), "
+        "borders included.",
+    )
+
+
+register(Exercise("05.1", "MSCN coefficients, NIQE's first step", _check_mscn, mscn))
+
+
+# --- 05.2 NIQE from the block features ---------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def _feature_cases() -> tuple[tuple[str, np.ndarray, np.ndarray, np.ndarray], ...]:
+    mu, cov = load_pristine(None)
+    cases = []
+    for name, photo in checker_images():
+        features, _ = niqe_features(rgb2y(photo).astype(np.float64), block_size=32)  # 9 or 12 blocks
+        cases.append((name, features, mu, cov))
+    rng = np.random.default_rng(52)
+    features = rng.normal(size=(40, 36)) @ rng.normal(scale=0.3, size=(36, 36)) + 1.0
+    cases.append(("random", features, mu, cov * 0.5))  # 40 blocks: more blocks than features
+    return tuple(cases)
+
+
+def _score_mistakes(features: np.ndarray, mu_p: np.ndarray, cov_p: np.ndarray) -> list[Mistake]:
+    mu, cov = features.mean(axis=0), np.cov(features, rowvar=False)
+    d = mu_p - mu
+
+    def distance(matrix: np.ndarray) -> float:
+        return float(np.sqrt(d @ np.linalg.pinv(matrix) @ d))
+
+    average = "use the mean of the two covariances, pinv((cov_pristine + cov) / 2): both Gaussians' spreads count."
+    return [
+        Mistake("no square root", float(d @ np.linalg.pinv((cov_p + cov) / 2) @ d), "eq. 10 is a distance: take the square root."),
+        Mistake("sum, not mean", distance(cov_p + cov), "the covariances are averaged: (cov_pristine + cov) / 2."),
+        Mistake("pristine covariance only", distance(cov_p), average),
+        Mistake("image covariance only", distance(cov), average),
+        Mistake("Euclidean", float(np.linalg.norm(d)), "the distance is weighted by pinv((cov_pristine + cov) / 2), "
+                "not the plain Euclidean one."),
+        Mistake("biased covariance", distance((cov_p + np.cov(features, rowvar=False, bias=True)) / 2),
+                "np.cov's default divides by n - 1, as MATLAB's cov: do not pass bias=True or divide by n."),
+    ]  # fmt: skip
+
+
+def _judge_score(got: Any, features, mu_p, cov_p, *, call: str) -> Feedback | None:
+    try:
+        value = float(got)
+    except (TypeError, ValueError):
+        return Feedback(False, f"{call} returned {type(got).__name__}.", "return one number, the distance.")
+    expected = niqe_score(features, mu_p, cov_p)
+    if np.isclose(value, expected, rtol=1e-6, atol=0):
+        return None
+    fallback = "mu = mean over blocks, cov = np.cov(features, rowvar=False), sqrt(d' pinv((cov_p + cov) / 2) d)."
+    return Feedback(
+        False,
+        f"{call} gave {value:.6g}; expected {expected:.6g}.",
+        mistake_hint(value, _score_mistakes(features, mu_p, cov_p), 1e-6 * expected, fallback),
+    )
+
+
+def _crashed_score(exc: Exception, *args, call: str, **kwargs) -> Feedback | None:
+    if not isinstance(exc, ValueError):
+        return None  # check() reports it with the line
+    return Feedback(
+        False,
+        f"{call} raised ValueError: {exc}",
+        "shapes: features is (blocks, 36), so the mean is over axis 0, and np.cov takes rows as variables "
+        "unless rowvar=False — the covariance must be 36 x 36, like cov_pristine.",
+    )
+
+
+def _check_score(answer: Any) -> Feedback:
     cases = [
-        (f"interpolate(3 arrays of a, 3 arrays of b, alpha={alpha})", (weights_a, weights_b, alpha))
-        for alpha in (0.3, 0.75, 0.0, 1.0)
+        (f"niqe_score(features of the {name}: {f.shape[0]} blocks x 36, mu_pristine, cov_pristine)", (f, mu, cov))
+        for name, f, mu, cov in _feature_cases()
     ]
     return run_cases(
         answer,
-        "interpolate",
+        "niqe_score",
         cases,
-        _judge_interpolate,
-        "equals srlib.models.network_interpolation.blend_weights for alpha = 0.3, 0.75, 0 and 1; "
-        "interpolate_weights does the same on a Keras model's get_weights().",
+        _judge_score,
+        "right on all {count} cases: with niqe_features it gives srlib.metrics.niqe's score.",
+        crashed=_crashed_score,
     )
 
 
-register(Exercise("05.2", "network interpolation by hand", _check_interpolate, interpolate))
+register(Exercise("05.2", "NIQE from its features", _check_score, niqe_score))
 
 
-# --- 05.3 the Pareto front -----------------------------------------------------------------------------
+# --- 05.3 pixel interpolation ---------------------------------------------------------------------------
+
+
+def _blend_cases() -> list[tuple[str, tuple]]:
+    rng = np.random.default_rng(53)
+    a = rng.integers(0, 256, (9, 11, 3), dtype=np.uint8)
+    b = rng.integers(0, 256, (9, 11, 3), dtype=np.uint8)
+    a[0, :3], b[0, :3] = 255, 0  # extremes, where wrap-around shows
+    a[1, :3], b[1, :3] = 0, 255
+    return [
+        (describe_call("blend_images", sr_a=a, sr_b=b, alpha=alpha), (a, b, alpha)) for alpha in (0.3, 0.5, 0.0, 1.0)
+    ]
+
+
+def _blend_hint(got: np.ndarray, a: np.ndarray, b: np.ndarray, alpha: float) -> str:
+    af, bf = a.astype(np.float64), b.astype(np.float64)
+    if np.array_equal(got, (a + np.asarray(alpha * (b - a))).astype(np.uint8)) or np.array_equal(
+        got, np.round(a + alpha * (b - a)).astype(np.uint8)
+    ):
+        return "b - a in uint8 wraps around below 0 (3 - 5 = 254): convert to float before subtracting."
+    if np.all(np.abs(got.astype(np.float64) - (alpha * af + (1 - alpha) * bf)) <= 0.5 + 1e-9):
+        return "alpha is on the wrong image: alpha = 0 must give sr_a (SRResNet), alpha = 1 sr_b (SRGAN)."
+    if np.array_equal(got, ((1 - alpha) * af + alpha * bf).astype(np.uint8)):
+        return "astype(np.uint8) cuts off the fraction (0.9 becomes 0): round first, then convert."
+    return "(1 - alpha) * a + alpha * b in float, rounded, clipped to 0..255, as uint8."
+
+
+def _judge_blend(got: Any, a: np.ndarray, b: np.ndarray, alpha: float, *, call: str) -> Feedback | None:
+    got = np.asarray(got)
+    if got.shape != a.shape:
+        return Feedback(False, f"{call} returned shape {got.shape}; expected {a.shape}.", "blend pixel by pixel.")
+    exact = (1 - alpha) * a.astype(np.float64) + alpha * b.astype(np.float64)
+    if got.dtype != np.uint8:
+        close = np.all(np.abs(got.astype(np.float64) - exact) <= 0.5 + 1e-9)
+        return Feedback(
+            False,
+            f"{call} returned {got.dtype}; expected uint8, like the SR images it blends.",
+            "round, clip to 0..255 and convert: np.clip(np.round(x), 0, 255).astype(np.uint8)."
+            + (" The values are right." if close else ""),
+        )
+    if np.all(np.abs(got.astype(np.float64) - exact) <= 0.5 + 1e-9):  # any correct rounding of a .5
+        return None
+    return Feedback(False, f"{call} is not (1 - alpha) * a + alpha * b, rounded.", _blend_hint(got, a, b, alpha))
+
+
+def _check_blend(answer: Any) -> Feedback:
+    return run_cases(
+        answer,
+        "blend_images",
+        _blend_cases(),
+        _judge_blend,
+        "right on all {count} cases, black-against-white pixels included: rounded, no wrap-around.",
+    )
+
+
+register(Exercise("05.3", "pixel interpolation", _check_blend, blend_images))
+
+
+# --- 05.4 the Pareto front -----------------------------------------------------------------------------
 
 
 _FRONT_CASES = [
@@ -219,59 +375,4 @@ def _check_front(answer: Any) -> Feedback:
     )
 
 
-register(Exercise("05.3", "the methods nobody beats", _check_front, pareto_front))
-
-
-# --- 05.4 an operating point under a distortion budget ---------------------------------------------------------
-
-_CURVE = {
-    "alphas": [0.0, 0.2, 0.4, 0.6, 0.8, 1.0],
-    "rmse": [9.7, 9.9, 10.3, 10.8, 11.5, 12.2],
-    "niqe": [5.9, 5.5, 4.9, 4.3, 3.8, 3.4],
-}
-
-
-def _best_alpha_hint(got, alphas, rmse, niqe, max_rmse) -> str:
-    inside = [i for i, r in enumerate(rmse) if r <= max_rmse]
-    if not inside:
-        return "no alpha fits this budget: return None."
-    if got is None:
-        return (
-            "some alphas fit this budget (rmse <= max_rmse, the bound included): return the one with the lowest NIQE."
-        )
-    best = min(inside, key=lambda i: niqe[i])
-    if np.isclose(float(got), alphas[min(inside, key=lambda i: rmse[i])]):
-        return "that is the most faithful alpha; the task is the most natural-looking (lowest NIQE) one that fits."
-    if np.isclose(float(got), alphas[int(np.argmin(niqe))]):
-        return "that alpha has the lowest NIQE but breaks the RMSE budget: consider only rmse <= max_rmse."
-    if float(got) == best:
-        return "return the alpha itself, not its index."
-    return "among the alphas with rmse <= max_rmse (the bound included), take the one with the lowest NIQE."
-
-
-def _judge_best_alpha(
-    got: Any, *, call: str, alphas: list[float], rmse: list[float], niqe: list[float], max_rmse: float
-) -> Feedback | None:
-    expected = best_alpha(alphas, rmse, niqe, max_rmse)
-    if (got is None) == (expected is None) and (got is None or np.isclose(float(got), expected)):
-        return None
-    return Feedback(
-        False, f"{call} gave {got!r}; expected {expected!r}.", _best_alpha_hint(got, alphas, rmse, niqe, max_rmse)
-    )
-
-
-def _check_best_alpha(answer: Any) -> Feedback:
-    cases = [_CURVE | {"max_rmse": m} for m in (10.5, 11.5, 12.5, 9.0, 9.7)]
-    # NIQE not monotone in alpha: the lowest NIQE within the budget is not the largest alpha in it.
-    cases.append({"alphas": [0.0, 0.5, 1.0], "rmse": [9.5, 10.0, 10.6], "niqe": [5.0, 5.2, 4.6], "max_rmse": 10.2})
-    return run_cases(
-        answer,
-        "best_alpha",
-        [(f"best_alpha(alphas, rmse, niqe, max_rmse={case['max_rmse']})", case) for case in cases],
-        _judge_best_alpha,
-        "right on all {count} cases, including a budget nothing fits and a curve whose NIQE is not monotone.",
-        none_is_an_answer=True,  # no alpha fits the budget
-    )
-
-
-register(Exercise("05.4", "an operating point for a distortion budget", _check_best_alpha, best_alpha))
+register(Exercise("05.4", "the methods nobody beats", _check_front, pareto_front))
