@@ -12,6 +12,7 @@ import sys
 
 from srlib.bench.train_step import bench_report, run_bench
 from srlib.bench.upscale import parse_model_list, run_upscale_bench, upscale_bench_report
+from srlib.bench.versus import VERSUS_MODELS, run_versus, versus_report
 from srlib.cli.report import add_json_flag, finish
 from srlib.train.precision import bfloat16_warning
 
@@ -40,8 +41,17 @@ def _inference(args: argparse.Namespace) -> dict:
     return result
 
 
+def _versus(args: argparse.Namespace) -> dict:
+    models = tuple(m.strip() for m in args.versus_pytorch.split(",")) if args.versus_pytorch != "all" else None
+    result = run_versus(models or tuple(VERSUS_MODELS), steps=args.steps // 2 or 1)
+    print(versus_report(result))
+    return result
+
+
 def run(args: argparse.Namespace) -> int:
     """Time what was asked and print the report; with ``--json``, the figures as one JSON object last."""
+    if args.versus_pytorch is not None:
+        return finish(args, _versus(args))
     return finish(args, _training_step(args) if args.upscale is None else _inference(args))
 
 
@@ -77,5 +87,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--size", type=int, default=256, help="--upscale: side of the random LR image (default 256)")
     parser.add_argument("--tile", type=int, default=128, help="--upscale: LR tile side of the tiled runs (default 128)")
     parser.add_argument("--repeats", type=int, default=2, help="--upscale: timed runs per configuration (default 2)")
+    parser.add_argument(
+        "--versus-pytorch",
+        nargs="?",
+        const="all",
+        metavar="MODEL,...",
+        help="srlib's configurations against PyTorch's, side by side (needs the bench extra; "
+        "default: srcnn,fsrcnn,espcn,srresnet at issue 23's batches)",
+    )
     add_json_flag(parser)
     parser.set_defaults(run=run)
