@@ -9,7 +9,7 @@ __getattr__, __dir__, __all__ = lazy_loader.attach(
         "pixel": ["pixel_loss"],
         "psnr": ["patch_psnr_loss"],
         "adversarial": ["ADVERSARIAL_WEIGHT", "discriminator_loss", "generator_adversarial_loss"],
-        "content": ["CONTENT_LOSSES", "content_loss", "feature_matching_loss", "pixel_mse"],
-        "perceptual": ["VGGContentLoss", "vgg_features", "vgg_preprocess"],
+        "content": ["CONTENT_LOSSES", "content_loss", "feature_matching_loss", "pixel_mse", "to_paper_range"],
+        "perceptual": ["VGGContentLoss", "paper_content", "vgg_features", "vgg_preprocess"],
     },
 )

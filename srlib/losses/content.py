@@ -1,10 +1,15 @@
 """SRGAN's content losses by name: pixel MSE, VGG19 features, or the discriminator's features (Ledig et al. 2017, sec. 2.2.1).
 
-``"mse"`` is the pixel MSE (eq. 4); ``"vgg22"`` / ``"vgg54"`` the VGG19 feature MSE of
-:mod:`srlib.losses.perceptual` (eq. 5); ``"dfeat"`` matches intermediate discriminator
-features of SR and HR instead (feature matching, Salimans et al., NIPS 2016, sec. 3.1),
-which needs no download. The SRGAN step adds ``1e-3`` times the adversarial loss of
-:mod:`srlib.losses.adversarial` (eq. 3).
+``"mse"`` is the pixel MSE of eq. 4 on the paper's scale: SRGAN scales HR images to
+``[-1, 1]`` (sec. 3.2), srlib's images are on ``[0, 1]``, so :func:`pixel_mse` maps both
+images by ``2x - 1`` first — four times the ``[0, 1]`` MSE. With it the adversarial weight
+``1e-3`` (eq. 3) balances the two terms as in the paper. ``"vgg22"`` / ``"vgg54"`` are the
+VGG19 feature MSE of :mod:`srlib.losses.perceptual` (eq. 5). ``"dfeat"`` is not in SRGAN:
+it matches intermediate discriminator features of each SR image to those of its own HR
+image, the "feature matching loss" of pix2pixHD (Wang et al., CVPR 2018, sec. 3.2; they take
+the L1 distance, srlib the squared one), and needs no download. (Salimans et al.'s feature matching, NIPS 2016 sec. 3.1, matches the
+*batch means* of the features instead, without pairing.) The SRGAN step adds ``1e-3``
+times the adversarial loss of :mod:`srlib.losses.adversarial`.
 """
 
 from __future__ import annotations
@@ -16,18 +21,24 @@ import keras
 from srlib.errors import SRLibError
 from srlib.losses.perceptual import VGGContentLoss
 
-__all__ = ["CONTENT_LOSSES", "content_loss", "feature_matching_loss", "pixel_mse"]
+__all__ = ["CONTENT_LOSSES", "content_loss", "feature_matching_loss", "pixel_mse", "to_paper_range"]
 
 CONTENT_LOSSES = ("mse", "vgg22", "vgg54", "dfeat")
 
 
+def to_paper_range(image01):
+    """An image on ``[0, 1]`` mapped to SRGAN's HR scale ``[-1, 1]`` (sec. 3.2): ``2x - 1``."""
+    return 2.0 * image01 - 1.0
+
+
 def pixel_mse(sr, hr):
-    """The pixel-wise MSE content loss (eq. 4), on ``[0, 1]`` values."""
-    return keras.ops.mean(keras.ops.square(sr - hr))
+    """The pixel-wise MSE content loss (eq. 4) on ``[-1, 1]`` images, from ``[0, 1]`` inputs (4 x the [0, 1] MSE)."""
+    return keras.ops.mean(keras.ops.square(to_paper_range(sr) - to_paper_range(hr)))
 
 
 def feature_matching_loss(sr_features: Sequence, hr_features: Sequence):
-    """Mean over layers of the MSE between discriminator features of SR and (fixed) HR.
+    """pix2pixHD-style feature matching (Wang et al. 2018, sec. 3.2, squared): mean over layers of the MSE between the
+    discriminator's features of each SR image and of its own (fixed) HR image.
 
     Each layer's features are compared at their own scale, so every layer counts the
     same however many values it has.

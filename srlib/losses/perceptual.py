@@ -3,8 +3,9 @@
 ``"vgg22"`` / ``"vgg54"`` compare the feature maps after the ReLU of conv2_2 / conv5_4
 (Keras layers ``block2_conv2`` / ``block5_conv4``, which include the ReLU), rescaled by
 ``1/12.75`` (sec. 3.2): the feature MSE times ``1/12.75^2 ~ 0.006``, so that the VGG losses
-are of the pixel MSE's size. The mean runs over positions *and* channels (eq. 5 sums
-positions only and divides by W*H; the constant factor ``channels`` is absorbed in the
+are of the size of the pixel MSE, which the paper takes on ``[-1, 1]`` images
+(:func:`srlib.losses.content.pixel_mse`). The mean runs over positions *and* channels (eq. 5
+sums positions only and divides by W*H; the constant factor ``channels`` is absorbed in the
 learning rate with Adam).
 
 Inputs are RGB on ``[0, 1]``; VGG19 wants Caffe-style input (0..255, BGR, ImageNet mean
@@ -18,9 +19,15 @@ import sys
 import keras
 
 from srlib.errors import SRLibError
-from srlib.models.vgg_weights import VGG19_NOTOP_FILE, keras_home, vgg19_weights_cached, vgg19_weights_file
+from srlib.models.vgg_weights import (
+    VGG19_NOTOP_FILE,
+    fetch_vgg19_weights,
+    keras_home,
+    vgg19_weights_cached,
+    vgg19_weights_file,
+)
 
-__all__ = ["VGG_LAYERS", "VGG_RESCALE", "VGGContentLoss", "vgg_features", "vgg_preprocess"]
+__all__ = ["VGG_LAYERS", "VGG_RESCALE", "VGGContentLoss", "paper_content", "vgg_features", "vgg_preprocess"]
 
 # SRGAN's phi_{i,j}: the feature map after the j-th convolution's ReLU before the i-th pooling.
 VGG_LAYERS = {"vgg22": "block2_conv2", "vgg54": "block5_conv4"}
@@ -128,3 +135,30 @@ class VGGContentLoss:
     def __call__(self, sr, hr):
         difference = self.feature_maps(sr) - keras.ops.stop_gradient(self.feature_maps(hr))
         return keras.ops.mean(keras.ops.square(difference))
+
+
+def paper_content(download: bool = True) -> tuple[str, str | None, str]:
+    """SRGAN's content loss where it can be had: ``(content, vgg_weights, note)``.
+
+    ``("vgg54", "imagenet", ...)`` when the ImageNet VGG19 weights are in Keras' cache
+    (``KERAS_HOME``, e.g. a ``srlib pack`` folder) or, with ``download``, can be fetched into
+    it; else ``("mse", None, ...)``: the paper's SRGAN-MSE variant (sec. 3.2, table 1), with a
+    one-line note saying why.
+    """
+    cached = vgg19_weights_cached()
+    if cached is None and download:
+        try:
+            cached = fetch_vgg19_weights(keras_home(), progress=False)
+        except SRLibError:
+            cached = None
+    if cached is not None:
+        return "vgg54", "imagenet", f"content loss: VGG54 with the ImageNet VGG19 weights in {cached}, as in the paper"
+    how = "not in Keras' cache and could not be downloaded" if download else "not in Keras' cache (no download asked)"
+    return (
+        "mse",
+        None,
+        (
+            f"content loss: pixel MSE (the paper's SRGAN-MSE), because the VGG19 ImageNet weights are {how} — for "
+            f"VGG54 run 'srlib pack FOLDER' on a connected machine and set KERAS_HOME=FOLDER"
+        ),
+    )

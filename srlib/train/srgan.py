@@ -9,7 +9,11 @@ update per mini-batch, with Adam (beta_1 = 0.9) at a learning rate of 1e-4. In
    statistics mix real and fake, and cannot themselves give the answer away) and takes a
    step on the BCE (or relativistic) loss, with ``sr`` held fixed;
 2. the *updated* discriminator judges ``[hr; sr]`` again and the generator takes a step
-   on ``l_SR = l_X + adv_weight * l_Gen`` (sec. 2.2, eq. 3; ``adv_weight`` = 1e-3).
+   on ``l_SR = l_X + adv_weight * l_Gen`` (sec. 2.2, eq. 3; ``adv_weight`` = 1e-3, with the
+   pixel MSE on ``[-1, 1]`` images as in sec. 3.2, :func:`srlib.losses.content.pixel_mse`).
+
+``step=`` replaces that step by another function with the same contract (chapter 04 trains
+the learner's own step this way, after checking it against this one).
 
 :func:`srlib.train.engine.train` trains it like any model (fit, checkpoints of both
 networks and both optimizers, resume, bf16, the progress view);
@@ -19,7 +23,7 @@ rollback after a divergence. :func:`train_srgan` puts the three together.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -83,7 +87,10 @@ class SRGAN(keras.Model):
     ``content``: ``"vgg54"``, ``"vgg22"``, ``"mse"`` or ``"dfeat"`` (:mod:`srlib.losses.content`);
     ``allow_untrained_vgg=True`` lets a smoke run use random VGG19 features offline, and
     ``vgg_weights=None`` always does (tests); both say so in a WARNING line.
-    ``relativistic=True``: ESRGAN's relativistic average losses. The generator's learning
+    ``relativistic=True``: ESRGAN's relativistic average losses. ``step``: a function
+    ``(generator, discriminator, g_optimizer, d_optimizer, lr, hr, adv_weight=..., content_loss=...)
+    -> {name: value for name in METRICS}`` run instead of :meth:`paper_step` (``content_loss`` is
+    None for ``"mse"``, which the function computes itself, else the VGG loss). The generator's learning
     rate is the engine's ``learning_rate``; ``discriminator_learning_rate`` defaults to it.
     Both are multiplied by :attr:`lr_factor`, which a rollback lowers.
     """
@@ -100,6 +107,7 @@ class SRGAN(keras.Model):
         vgg_weights: str | None = "imagenet",
         allow_untrained_vgg: bool = False,
         seed: int = 0,
+        step: Callable[..., dict] | None = None,
     ) -> None:
         super().__init__(name="srgan")
         if getattr(generator, "scale", None) is None:
@@ -112,6 +120,9 @@ class SRGAN(keras.Model):
         self.content_fn = content_loss(
             self.content, vgg_weights=vgg_weights, allow_untrained=allow_untrained_vgg, seed=seed
         )
+        if step is not None and self.content == "dfeat":
+            raise SRLibError("SRGAN(step=...) takes content 'mse', 'vgg22' or 'vgg54', not 'dfeat'")
+        self.step_fn = step
         if self.content == "dfeat" and not hasattr(discriminator, "feature_model"):
             raise SRLibError("content='dfeat' needs a discriminator with feature_model() (SRGANDiscriminator)")
         # One pass gives the logit and, for "dfeat", the intermediate features (shared weights).
@@ -217,13 +228,26 @@ class SRGAN(keras.Model):
         return optimizer.scale_loss(loss / tf.distribute.get_strategy().num_replicas_in_sync)
 
     def train_step(self, data):
-        """One discriminator update, then one generator update against the updated discriminator."""
+        """One discriminator update, then one generator update (:meth:`paper_step`, or ``step``); the metrics."""
         lr, hr = data
         if hr.shape[-1] != self.generator.output.shape[-1]:
             raise SRLibError(
                 f"data gives {hr.shape[-1]}-channel patches, the generator makes {self.generator.output.shape[-1]} — "
                 f"use channels='rgb'"
             )
+        if self.step_fn is None:
+            values = self.paper_step(lr, hr)
+        else:
+            content = None if self.content == "mse" else self.content_fn
+            g_opt, d_opt = self.g_optimizer, self.d_optimizer
+            values = self.step_fn(self.generator, self.discriminator, g_opt, d_opt, lr, hr,
+                                  adv_weight=self.adv_weight, content_loss=content)  # fmt: skip
+        for tracker in self.trackers:
+            tracker.update_state(values[tracker.name])
+        return {tracker.name: tracker.result() for tracker in self.trackers}
+
+    def paper_step(self, lr, hr) -> dict:
+        """One discriminator update, then one generator update against the updated discriminator (sec. 3.2)."""
         ops = keras.ops
         n = tf.shape(hr)[0]
         g_vars, d_vars = self.generator.trainable_variables, self.discriminator.trainable_variables
@@ -242,7 +266,7 @@ class SRGAN(keras.Model):
             loss = content + self.adv_weight * adversarial
             g_objective = self._for_gradient(self.g_optimizer, loss)
         self.g_optimizer.apply(g_tape.gradient(g_objective, g_vars), g_vars)
-        values = {
+        return {
             "loss": loss,
             "content": content,
             "adversarial": adversarial,
@@ -250,9 +274,6 @@ class SRGAN(keras.Model):
             "d_real": ops.mean(ops.sigmoid(real_logits)),
             "d_fake": ops.mean(ops.sigmoid(fake_logits)),
         }
-        for tracker in self.trackers:
-            tracker.update_state(values[tracker.name])
-        return {tracker.name: tracker.result() for tracker in self.trackers}
 
 
 def train_srgan(

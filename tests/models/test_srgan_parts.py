@@ -184,7 +184,7 @@ def test_unknown_content_loss_is_refused():
 
 def test_pixel_mse_and_feature_matching_on_known_values():
     a, b = np.zeros((1, 2, 2, 1), np.float32), np.full((1, 2, 2, 1), 0.5, np.float32)
-    assert float(losses.pixel_mse(a, b)) == 0.25
+    assert float(losses.pixel_mse(a, b)) == 1.0  # on [-1, 1] (SRGAN sec. 3.2): 4 x the [0, 1] MSE of 0.25
     # Each layer counts the same however large: (0.25 + 1.0) / 2.
     small, large = np.ones((1, 1, 1, 1), np.float32), np.full((1, 4, 4, 8), 0.5, np.float32)
     value = losses.feature_matching_loss([small * 0, large * 0], [small, large])
