@@ -23,6 +23,7 @@ import numpy as np
 import tensorflow as tf
 
 from srlib.bench.timing import MAX_TIMED_ROUNDS, bench_patch_shapes, steady_timing
+from srlib.data.steady import steady_input
 from srlib.errors import SRLibError
 from srlib.models.zoo import build_model
 from srlib.seeding import seed_everything
@@ -55,7 +56,7 @@ def _synthetic_batches(input_shape: tuple, target_shape: tuple, batch_size: int)
     rng = np.random.default_rng(BENCH_SEED)
     inputs = rng.random((batch_size,) + input_shape, dtype=np.float32)
     targets = rng.random((batch_size,) + target_shape, dtype=np.float32)
-    return tf.data.Dataset.from_tensors((inputs, targets)).repeat().prefetch(tf.data.AUTOTUNE)
+    return steady_input(tf.data.Dataset.from_tensors((inputs, targets)).repeat())
 
 
 def _plain_ms_per_step(name: str, scale: int, weights: list, dataset: tf.data.Dataset, steps: int) -> float:

@@ -28,7 +28,7 @@ Reproducible and resumable: batch ``k`` is a pure function of ``(seed, k)``
 (stateless random ops keyed on the step), so a run resumed at ``start_step=k``
 sees exactly the batches the uninterrupted run would have seen. Every batch is
 gathered in one vectorised op from flat in-memory buffers, in parallel, with
-prefetching.
+prefetching of a fixed two batches, with tf.data autotuning off (:mod:`srlib.data.steady`).
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ import numpy as np
 import tensorflow as tf
 
 from srlib.data.datasets import validation_images
+from srlib.data.steady import steady_input
 from srlib.errors import SRLibError
 from srlib.image.color import RGB2YCBCR, YCBCR_OFFSET
 from srlib.image.crop import modcrop
@@ -205,13 +206,25 @@ def prepare_training_images(
     )
 
 
-def _gather_patches(flat, offset, width, image, top, left, size: int):
-    """``(B, size, size, 3)`` uint8 patches at ``(top, left)`` of images ``image`` from one flat buffer."""
-    steps = tf.range(size, dtype=tf.int64)
-    rows = (top[:, None] + steps[None, :])[:, :, None]  # (B, size, 1)
-    cols = (left[:, None] + steps[None, :])[:, None, :]  # (B, 1, size)
-    index = tf.gather(offset, image)[:, None, None] + rows * tf.gather(width, image)[:, None, None] + cols
-    return tf.gather(flat, index)
+def _gather_patches(flat, offset, width, image, top, left, size: int, code=None):
+    """``(B, size, size, C)`` patches at ``(top, left)`` of images ``image`` from one flat ``(pixels, C)`` buffer.
+
+    With ``code`` each patch comes out flipped/rotated as :func:`_dihedral` would make it, at no
+    extra cost: the transform is applied to the gather's indices, not to the pixels. Output pixel
+    ``(i, j)`` reads source row ``r(i)`` and column ``c(j)`` (``r(j)``, ``c(i)`` when transposed), so
+    the flat index is a sum of a term along ``i`` and one along ``j``, each only ``(B, size)``.
+    """
+    steps = tf.range(size, dtype=tf.int64)[None, :]
+    code = tf.zeros_like(top, tf.int64) if code is None else tf.cast(code, tf.int64)
+    code = code[:, None]
+    source_rows = tf.where((code // 2) % 2 == 1, size - 1 - steps, steps)
+    source_cols = tf.where(code % 2 == 1, size - 1 - steps, steps)
+    row_term = tf.gather(offset, image)[:, None] + (top[:, None] + source_rows) * tf.gather(width, image)[:, None]
+    col_term = left[:, None] + source_cols
+    transposed = code // 4 == 1
+    along_i = tf.where(transposed, col_term, row_term)
+    along_j = tf.where(transposed, row_term, col_term)
+    return tf.gather(flat, along_i[:, :, None] + along_j[:, None, :])
 
 
 def _to_channels(patches, image, channels: str, is_gray):
@@ -223,6 +236,17 @@ def _to_channels(patches, image, channels: str, is_gray):
     y = tf.tensordot(values, luma, axes=1) + float(YCBCR_OFFSET[0])
     gray = tf.reshape(tf.gather(is_gray, image), (-1, 1, 1))
     return (tf.where(gray, values[..., 0], y) / 255.0)[..., None]
+
+
+def _luma_flat(flat: np.ndarray, offsets: np.ndarray, is_gray: np.ndarray) -> np.ndarray:
+    """MATLAB's Y on [0, 1] of every pixel of a flat ``(pixels, 3)`` uint8 buffer, ``(pixels,)`` float32 (one
+    value per pixel: TensorFlow gathers scalars much faster than 1-element rows).
+
+    The same values as :func:`_to_channels` with ``"y"`` (a gray image keeps its one channel).
+    """
+    gray = np.repeat(is_gray, np.diff(np.append(offsets, len(flat))))
+    luma = flat.astype(np.float32) @ (RGB2YCBCR[0] / 255.0).astype(np.float32) + np.float32(YCBCR_OFFSET[0])
+    return (np.where(gray, flat[:, 0].astype(np.float32), luma) / np.float32(255.0)).astype(np.float32)
 
 
 def _dihedral(patches, code):
@@ -260,9 +284,13 @@ class _PatchSampler:
         lr_input = prepared.input_mode == "lr"
         # Variables hold the pixel buffers, so the map function captures a handle, not a copy in its graph
         # (a graph constant is limited to 2 GB); the CPU is where tf.data runs.
+        # For Y-channel training the luma of every pixel is computed once here, not per batch.
+        self.luma = channels == "y" and degradation != "real"
+        in_flat = prepared.lr_flat if lr_input else prepared.bicubic_flat
+        in_offsets = prepared.lr_offset if lr_input else prepared.hr_offset
         with tf.device("/CPU:0"):
-            self.hr_flat = tf.Variable(prepared.hr_flat, trainable=False)
-            self.in_flat = tf.Variable(prepared.lr_flat if lr_input else prepared.bicubic_flat, trainable=False)
+            self.hr_flat = tf.Variable(self._pixels(prepared.hr_flat, prepared.hr_offset), trainable=False)
+            self.in_flat = tf.Variable(self._pixels(in_flat, in_offsets), trainable=False)
         self.hr_offset = tf.constant(prepared.hr_offset)
         self.hr_width = tf.constant(prepared.hr_width)
         if lr_input:
@@ -270,6 +298,9 @@ class _PatchSampler:
         else:
             self.in_offset, self.in_width = self.hr_offset, self.hr_width
         self.is_gray = tf.constant(prepared.is_gray)
+
+    def _pixels(self, flat: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+        return _luma_flat(flat, offsets, self.prepared.is_gray) if self.luma else flat
 
     def _degraded(self, patches: np.ndarray, step: np.int64) -> np.ndarray:
         return _degrade_patches(patches, step, self.seed, self.prepared.scale)
@@ -284,22 +315,32 @@ class _PatchSampler:
         local = where - tf.gather(self.starts, image)
         lr_top = local // tf.gather(self.columns, image)
         lr_left = local % tf.gather(self.columns, image)
+        code = None
+        if self.augment:
+            code = tf.random.stateless_uniform([self.batch_size], seed=keys[1], minval=0, maxval=8, dtype=tf.int32)
+        # The realistic chain degrades the patch as cut, then both are flipped/rotated; otherwise the gathers
+        # cut them flipped/rotated directly (the same patches, without a pass over the pixels).
+        folded = None if self.degradation == "real" else code
         target = _gather_patches(
-            self.hr_flat, self.hr_offset, self.hr_width, image, lr_top * scale, lr_left * scale, size
+            self.hr_flat, self.hr_offset, self.hr_width, image, lr_top * scale, lr_left * scale, size, folded
         )
         if self.degradation == "real":
             source = tf.numpy_function(self._degraded, [target, step], tf.uint8, stateful=False)
             source = tf.ensure_shape(source, [self.batch_size, size // scale, size // scale, 3])
         elif prepared.input_mode == "lr":
-            source = _gather_patches(self.in_flat, self.in_offset, self.in_width, image, lr_top, lr_left, size // scale)
+            source = _gather_patches(
+                self.in_flat, self.in_offset, self.in_width, image, lr_top, lr_left, size // scale, folded
+            )
         else:
             source = _gather_patches(
-                self.in_flat, self.in_offset, self.in_width, image, lr_top * scale, lr_left * scale, size
+                self.in_flat, self.in_offset, self.in_width, image, lr_top * scale, lr_left * scale, size, folded
             )
-        source = _to_channels(source, image, self.channels, self.is_gray)
-        target = _to_channels(target, image, self.channels, self.is_gray)
-        if self.augment:
-            code = tf.random.stateless_uniform([self.batch_size], seed=keys[1], minval=0, maxval=8, dtype=tf.int32)
+        if self.luma:
+            source, target = source[..., None], target[..., None]
+        else:
+            source = _to_channels(source, image, self.channels, self.is_gray)
+            target = _to_channels(target, image, self.channels, self.is_gray)
+        if self.degradation == "real" and code is not None:
             source, target = _dihedral(source, code), _dihedral(target, code)
         return source, target
 
@@ -353,4 +394,4 @@ def training_dataset(
         prepared, batch_size=batch_size, channels=channels, augment=augment, seed=seed, degradation=degradation
     )
     steps = tf.data.Dataset.counter(start=int(start_step), dtype=tf.int64)
-    return steps.map(sampler, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True).prefetch(tf.data.AUTOTUNE)
+    return steady_input(steps.map(sampler, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True))

@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterator
 import tensorflow as tf
 from keras.src.backend.tensorflow import trainer as keras_tf_trainer
 
+from srlib.data.steady import steady_input
 from srlib.errors import SRLibError
 from srlib.seeding import worker_seed
 
@@ -192,7 +193,7 @@ def worker_datasets(strategy: tf.distribute.Strategy, train_data, start_step: in
                 "under a tf.distribute strategy train_data must take replicas= and worker= "
                 f"(srlib.data.pipeline.training_dataset does): {error}"
             ) from error
-        return dataset.prefetch(tf.data.AUTOTUNE)
+        return steady_input(dataset)
 
     return distribute_data(strategy, make)
 

@@ -37,6 +37,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from srlib.data.steady import steady_input
 from srlib.errors import SRLibError
 from srlib.image.resize import imresize
 from srlib.infer.upscaler import upscaler_for
@@ -153,7 +154,7 @@ def _dataset_at(train_data: Any, start_step: int, strategy=None):
         raise SRLibError(
             f"train_data must be a tf.data.Dataset or a function start_step -> Dataset, got {type(train_data).__name__}"
         )
-    return dataset.prefetch(tf.data.AUTOTUNE)
+    return steady_input(dataset)
 
 
 def _named_images(val_images: Sequence | None) -> list[tuple[str, np.ndarray]]:
