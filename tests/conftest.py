@@ -14,6 +14,9 @@ SHARED = Path(os.environ.get("SRLIB_SHARED", REPO.parent / "shared")).resolve()
 # the smallest profile, quiet TensorFlow, and the course's ../shared (datasets, reference files).
 os.environ["SRLIB_PROFILE"] = "smoke"
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# The engine's autotuner (srlib.train.autotune) would time XLA against the plain graph on long runs and pick by
+# the clock; tests keep the engine's fixed defaults (tests/train/test_autotune.py turns it back on).
+os.environ.setdefault("SRLIB_TUNE", "off")
 if SHARED.is_dir():
     os.environ.setdefault("SRLIB_SHARED", str(SHARED))
 

@@ -77,10 +77,14 @@ def run_versus(models: tuple[str, ...] = tuple(VERSUS_MODELS), steps: int = 20, 
         theirs = torch_timings(name, scale, batch, lr_patch, threads, model_steps)
         torch_ms = {mode: theirs[mode]["ms_per_step"] for mode in ("fp32", "bf16")}
         best_ours, best_theirs = min(ours, key=ours.get), min(torch_ms, key=torch_ms.get)
+        autotune_key = min(("float32 XLA", "float32"), key=ours.get)
+        autotune_pick = "XLA" if autotune_key == "float32 XLA" else "plain graph"
         rows.append({
             "model": name, "scale": scale, "batch": batch, "lr_patch": lr_patch, "srlib": ours, "pytorch": torch_ms,
             "srlib_best": best_ours, "pytorch_best": best_theirs,
             "ratio": round(ours[best_ours] / torch_ms[best_theirs], 2), "torch": theirs["torch"],
+            # What the engine's autotuner (srlib.train.autotune) picks: the faster float32 configuration.
+            "autotune": autotune_pick, "autotune_ratio": round(ours[autotune_key] / torch_ms[best_theirs], 2),
         })  # fmt: skip
     return {"cpu": cpu_model(), "threads": threads, "rows": rows}
 
@@ -95,8 +99,12 @@ def versus_report(result: dict) -> str:
         shape = f"{row['model']} x{row['scale']}, {row['batch']} x {row['lr_patch']}²"
         srlib_cells = " / ".join(f"{ours[key]:.1f}" for key in ours)
         torch_cells = f"{theirs['fp32']:.1f} / {theirs['bf16']:.1f}"
-        lines.append(f"{shape:<27} {srlib_cells:<33} {torch_cells:<24} {row['ratio']:.2f}")
+        line = f"{shape:<27} {srlib_cells:<33} {torch_cells:<24} {row['ratio']:.2f}"
+        if "autotune" in row:
+            line += f"   autotune: fp32 {row['autotune']}, {row['autotune_ratio']:.2f}"
+        lines.append(line)
     lines.append(
-        "ratio: srlib's fastest over PyTorch's fastest (below 1: srlib faster); bf16 CL = autocast, channels-last"
+        "ratio: srlib's fastest over PyTorch's fastest (below 1: srlib faster); bf16 CL = autocast, channels-last; "
+        "autotune: the configuration the engine's autotuner picks on this CPU (float32, XLA or not) and its ratio"
     )
     return "\n".join(lines)

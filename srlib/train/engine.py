@@ -43,6 +43,7 @@ from srlib.image.resize import imresize
 from srlib.infer.upscaler import upscaler_for
 from srlib.profiles import step_cap
 from srlib.seeding import seed_everything
+from srlib.train.autotune import tuned_jit_compile
 from srlib.train.callbacks import (
     PlainProgress,
     Progress,
@@ -423,7 +424,8 @@ def train(
         # Keras' loop of several steps per call feeds its collectives a placeholder it never fills there.
         steps_per_execution = 1
     spe = _largest_divisor_at_most(run.steps_per_epoch, max(1, int(steps_per_execution)))
-    settings = _Settings(learning_rate, lr_multipliers, jit_compile, spe, loss)
+    jit = tuned_jit_compile(model, jit_compile, train_data, spe, run.total_steps, run.strategy, compile_for_training)
+    settings = _Settings(learning_rate, lr_multipliers, jit, spe, loss)
     with run.strategy.scope():  # optimizer variables live where the model's do
         _compile(model, settings)
         meta = _open_meta(model, run, saved, identity, seed)

@@ -12,8 +12,6 @@ CPU model, the validation curve and the measured numbers, and no machine paths.
 from __future__ import annotations
 
 import hashlib
-import os
-import platform
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -28,6 +26,7 @@ from srlib.files import atomic_write_json
 from srlib.infer.upscaler import upscaler_for
 from srlib.models.zoo import WEIGHTS_DIR, load_model
 from srlib.train.checkpoint import BEST_MODEL_NAME, CHECKPOINT_NAME, load_state, save_model
+from srlib.train.machine import cpu_model
 from srlib.train.precision import float32_copy
 from srlib.train.recipe import Recipe, Stage, Start
 from srlib.train.srgan import GENERATOR_MODEL_NAME
@@ -157,14 +156,3 @@ def data_checksums(names: Sequence[str]) -> dict[str, dict]:
         if held_out:
             record[entry.name]["held_out"] = len(held_out)
     return record
-
-
-def cpu_model() -> str:
-    """The processor's model name and logical core count, e.g. ``Intel(R) Xeon(R) Processor, 2 cores``."""
-    name = ""
-    cpuinfo = Path("/proc/cpuinfo")  # Linux names the model there; platform.processor() is often empty
-    if cpuinfo.is_file():
-        name = next((line.split(":", 1)[1].strip() for line in cpuinfo.read_text().splitlines()
-                     if line.startswith("model name")), "")  # fmt: skip
-    name = name or platform.processor() or platform.machine() or "unknown CPU"
-    return f"{name}, {os.cpu_count()} cores"

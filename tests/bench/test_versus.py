@@ -37,6 +37,9 @@ def test_report_has_one_line_per_model_and_the_ratio():
     report = versus_report({"cpu": "Some CPU, 2 cores", "threads": 2, "rows": [row]})
     assert "Some CPU" in report and "espcn x3, 128 x 11²" in report
     assert "20.0 / 30.0 / 10.0" in report and "26.0 / 12.0" in report and report.splitlines()[2].endswith("0.83")
+    row |= {"autotune": "XLA", "autotune_ratio": 1.67}
+    line = versus_report({"cpu": "Some CPU, 2 cores", "threads": 2, "rows": [row]}).splitlines()[2]
+    assert line.endswith("0.83   autotune: fp32 XLA, 1.67")
 
 
 @needs_torch
