@@ -120,3 +120,16 @@ def test_cached_vgg_weights_give_vgg54(tmp_path, monkeypatch):
     monkeypatch.setenv("KERAS_HOME", str(home))
     content, weights, note = paper_content(download=False)
     assert (content, weights) == ("vgg54", "imagenet") and str(home) in note and "\n" not in note
+
+
+@pytest.mark.parametrize("jit_compile", [False, True])
+def test_chapter_04s_reference_step_trains_under_fit(jit_compile):
+    """The solution of exercise 04.5 runs inside Keras' compiled train step (graph, and XLA), as the chapter trains it."""
+    from srlib.course.exercises.ch04_step import srgan_step
+
+    gan = _gan(step=srgan_step)
+    gan.compile_for_training(learning_rate=1e-4, jit_compile=jit_compile, steps_per_execution=1)
+    rng = np.random.default_rng(1)
+    batch = (rng.random((2, 8, 8, 3), dtype=np.float32), rng.random((2, 16, 16, 3), dtype=np.float32))
+    history = gan.fit(tf.data.Dataset.from_tensors(batch).repeat(), steps_per_epoch=2, epochs=1, verbose=0)
+    assert all(np.isfinite(history.history[name][-1]) for name in ("loss", "content", "d_loss"))

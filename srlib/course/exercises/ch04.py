@@ -1,4 +1,5 @@
-"""Chapter 04's exercises: the price of a sharp guess, VGG's feature maps, and SRGAN's two adversarial losses.
+"""Chapter 04's exercises: the price of a sharp guess, VGG's feature maps, SRGAN's two adversarial losses and (04.5, in
+:mod:`srlib.course.exercises.ch04_step`) its training step.
 
 04.1 asks for the expected MSE of two answers to an unknown-phase texture ``a*sin(theta)``:
 the mean (flat grey) and a sharp texture with its own random phase — the arithmetic
@@ -349,3 +350,6 @@ def _check_discriminator(answer: Any) -> Feedback:
 
 
 register(Exercise("04.4", "the discriminator's loss", _check_discriminator, discriminator_loss))
+
+# 04.5, SRGAN's training step, needs TensorFlow and lives in its own module; loading chapter 04 registers it too.
+from srlib.course.exercises import ch04_step  # noqa: E402,F401
