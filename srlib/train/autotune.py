@@ -37,9 +37,10 @@ from srlib.train.precision import is_mixed
 
 __all__ = ["MIN_RUN_STEPS", "TUNE_VERSION", "tune_file", "tuned_jit_compile", "tuning_enabled", "tuning_key"]
 
-MIN_RUN_STEPS = 300  # timing both takes ~6 x steps_per_execution steps plus two compilations
+MIN_RUN_STEPS = 300  # timing both takes at most 30 steps and two compilations
 TUNE_VERSION = 1  # entries written by another version of this module are timed again
 TIMED_ROUNDS = 2
+STEPS_PER_TIMED_CALL = 5
 
 
 def tuning_enabled() -> bool:
@@ -94,15 +95,17 @@ def _write(path: Path, entries: dict[str, Any]) -> None:
 
 def _ms_per_step(model: keras.Model, jit_compile: bool, dataset, steps_per_execution: int, compile_model) -> float:
     """Milliseconds per step of a fresh copy of ``model`` compiled (by ``compile_model``, the engine's
-    ``compile_for_training``) with or without XLA, after a warm-up call."""
+    ``compile_for_training``) with or without XLA: one compiling call, then the faster of two timed calls
+    of at most :data:`STEPS_PER_TIMED_CALL` steps (the copies cost 3 calls each, not a run's worth)."""
+    steps = max(1, min(int(steps_per_execution), STEPS_PER_TIMED_CALL))
     copy = keras.models.clone_model(model)
-    compile_model(copy, jit_compile=jit_compile, steps_per_execution=steps_per_execution)
-    copy.fit(dataset, epochs=1, steps_per_epoch=steps_per_execution, verbose=0)  # compiles
+    compile_model(copy, jit_compile=jit_compile, steps_per_execution=steps)
+    copy.fit(dataset, epochs=1, steps_per_epoch=steps, verbose=0, shuffle=False)  # compiles
     timings = []
     for _ in range(TIMED_ROUNDS):
         start = time.perf_counter()
-        copy.fit(dataset, epochs=1, steps_per_epoch=2 * steps_per_execution, verbose=0)
-        timings.append(1000.0 * (time.perf_counter() - start) / (2 * steps_per_execution))
+        copy.fit(dataset, epochs=1, steps_per_epoch=steps, verbose=0, shuffle=False)
+        timings.append(1000.0 * (time.perf_counter() - start) / steps)
     return min(timings)
 
 
