@@ -27,6 +27,9 @@ import numpy as np
 __all__ = ["imresize", "resize_weights", "output_size"]
 
 
+CACHE_BLOCK_VALUES = 32_768  # float64 values per block of output rows: 256 KB, about a core's L2 cache
+
+
 def _cubic(x: np.ndarray) -> np.ndarray:
     """Keys' cubic kernel with a = -0.5, the kernel MATLAB calls 'bicubic'."""
     absx = np.abs(x)
@@ -125,13 +128,39 @@ def imresize(
         raise TypeError(f"imresize: supports uint8 or float images, got {image.dtype}")
 
     scales, out_shape = _scales_and_shape(image.shape, scale, size)
-    out = image.astype(np.float64)
+    out = image
     for axis in _dimension_order(scales):
         weights, indices = resize_weights(out.shape[axis], out_shape[axis], scales[axis], antialiasing)
-        moved = np.moveaxis(out, axis, 0)  # (L, ...)
-        gathered = moved[indices]  # (out_L, taps, ...)
-        w = weights.reshape(weights.shape + (1,) * (moved.ndim - 1))
-        out = np.moveaxis((gathered * w).sum(axis=1), 0, axis)
+        moved = np.ascontiguousarray(np.moveaxis(out, axis, 0))  # each tap then gathers whole rows
+        out = np.moveaxis(_weighted_taps(moved, weights, indices), 0, axis)
         if is_uint8:
             out = np.clip(np.floor(out + 0.5), 0, 255)  # MATLAB rounds halves up, numpy to even
     return out.astype(np.uint8) if is_uint8 else out
+
+
+def _weighted_taps(moved: np.ndarray, weights: np.ndarray, indices: np.ndarray) -> np.ndarray:
+    """``sum_t weights[:, t] * moved[indices[:, t]]`` in float64, one tap at a time.
+
+    The sum runs in tap order, as numpy's sum over the taps axis of the gathered ``(out_L, taps, ...)``
+    array would, so the result is the same to the bit; but it never holds all taps at once (for a
+    2040x1356 RGB image at 1/4: under 50 MB instead of 600), and it works through the output in blocks
+    of rows small enough to stay in the CPU's cache while their taps are added.
+    """
+    row_values = int(np.prod(moved.shape[1:], dtype=np.int64)) or 1
+    block = max(1, CACHE_BLOCK_VALUES // row_values)
+    total = np.empty((len(indices),) + moved.shape[1:], np.float64)
+    rows = np.empty((block,) + moved.shape[1:], moved.dtype)  # one tap's input rows, reused
+    term = np.empty(rows.shape, np.float64)
+    shape = (-1,) + (1,) * (moved.ndim - 1)
+    for start in range(0, len(indices), block):
+        stop = min(start + block, len(indices))
+        n, out = stop - start, total[start:stop]
+        for tap in range(indices.shape[1]):
+            np.take(moved, indices[start:stop, tap], axis=0, out=rows[:n])
+            w = weights[start:stop, tap].reshape(shape)
+            if tap == 0:
+                np.multiply(rows[:n], w, out=out)
+            else:
+                np.multiply(rows[:n], w, out=term[:n])
+                out += term[:n]
+    return total

@@ -156,3 +156,44 @@ def test_size_argument_and_errors():
         imresize(np.zeros((4,)), 2)
     with pytest.raises(TypeError):
         imresize(np.zeros((4, 4), dtype=np.int16), 2)
+
+
+def _gathered_reference(image, scale):
+    """imresize the direct way: every tap gathered at once, summed over the taps axis (as srlib did before)."""
+    from srlib.image.resize import _dimension_order, _scales_and_shape
+
+    scales, out_shape = _scales_and_shape(image.shape, scale, None)
+    out = image.astype(np.float64)
+    for axis in _dimension_order(scales):
+        weights, indices = resize_weights(out.shape[axis], out_shape[axis], scales[axis], True)
+        moved = np.moveaxis(out, axis, 0)
+        gathered = moved[indices] * weights.reshape(weights.shape + (1,) * (moved.ndim - 1))
+        out = np.moveaxis(gathered.sum(axis=1), 0, axis)
+        if image.dtype == np.uint8:
+            out = np.clip(np.floor(out + 0.5), 0, 255)
+    return out.astype(np.uint8) if image.dtype == np.uint8 else out
+
+
+@pytest.mark.parametrize("block", [1, 7, 32_768])
+@pytest.mark.parametrize("shape, dtype, scale", [((37, 53, 3), np.uint8, 1 / 3), ((29, 31), np.float64, 2.5)])
+def test_blocked_taps_give_the_gathered_sum_to_the_bit(monkeypatch, block, shape, dtype, scale):
+    from srlib.image import resize
+
+    monkeypatch.setattr(resize, "CACHE_BLOCK_VALUES", block)  # blocks of 1 row, of a few rows, of all rows
+    rng = np.random.default_rng(5)
+    image = rng.integers(0, 256, shape).astype(np.uint8) if dtype == np.uint8 else rng.random(shape)
+    np.testing.assert_array_equal(imresize(image, scale), _gathered_reference(image, scale))
+
+
+def test_a_large_photo_is_resized_within_150_mb():
+    """Issue 23 item 4: 2040x1356 RGB at 1/4 (a DIV2K-sized image) with at most 150 MB of extra memory."""
+    import tracemalloc
+
+    image = np.random.default_rng(0).integers(0, 256, (1356, 2040, 3), dtype=np.uint8)
+    tracemalloc.start()
+    try:
+        out = imresize(image, 1 / 4)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert out.shape == (339, 510, 3) and peak < 150 * 2**20
