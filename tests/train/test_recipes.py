@@ -46,7 +46,7 @@ def test_every_shipped_weight_has_one_recipe():
 def test_shipped_json_records_its_recipe_and_nothing_of_the_machine(path):
     recipe = load_recipe(path)
     if _in_training(recipe):
-        pytest.skip(f"{recipe.weights} is still training (its last stage says so); nothing shipped to check")
+        pytest.skip(f"{recipe.weights} is not shipped yet (its last stage says in progress or not run yet)")
     record_path = WEIGHTS_DIR / recipe.weights.replace(".keras", ".json")
     text = record_path.read_text()
     record = json.loads(text)
@@ -298,3 +298,11 @@ def test_the_paper_srgan_recipe_is_the_papers_setting():
     assert stage.start.weights == "srresnet_x4.keras" and stage.start.sha256 == file_sha256(
         WEIGHTS_DIR / "srresnet_x4.keras"
     )
+
+
+def test_the_gpu_srresnet_recipe_is_the_papers_scale():
+    """recipes/srresnet-paper_x4.toml (issue 24 item 4): 16 x 96x96 crops, Adam 1e-4, 10^6 updates, MSE, BSD200-val."""
+    (stage,) = load_recipe(REPO / "recipes" / "srresnet-paper_x4.toml").stages
+    assert (stage.data.batch_size, stage.data.patch_size, stage.schedule.steps) == (16, 96, 1_000_000)
+    assert (stage.loss.name, stage.schedule.learning_rate, stage.precision) == ("mse", 1e-4, "auto")
+    assert stage.data.validation_set == "BSD200-val" and "BSD200" in stage.data.train_sets
