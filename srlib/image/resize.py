@@ -27,7 +27,7 @@ import numpy as np
 __all__ = ["imresize", "resize_weights", "output_size"]
 
 
-CACHE_BLOCK_VALUES = 32_768  # float64 values per block of output rows: 256 KB, about a core's L2 cache
+CACHE_BLOCK_VALUES = 131_072  # float64 values per block of output rows: 1 MB, fastest of 32 KB..8 MB on a 2-core EPYC
 
 
 def _cubic(x: np.ndarray) -> np.ndarray:
