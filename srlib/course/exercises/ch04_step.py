@@ -18,6 +18,8 @@ import numpy as np
 import tensorflow as tf
 
 from srlib.course.exercises.core import Exercise, Feedback, Mistake, closest_mistake, not_a_function, register
+from srlib.losses.adversarial import discriminator_loss, generator_adversarial_loss
+from srlib.losses.content import pixel_mse
 from srlib.models.discriminator import SRGANDiscriminator
 from srlib.models.srresnet import SRResNet
 from srlib.train.srgan import SRGAN
@@ -120,30 +122,32 @@ def _variant(*, d_first=True, paper_range=True, non_saturating=True, weighted=Tr
     """``srgan_step`` with one typical mistake made (the flags say which)."""
 
     def step(generator, discriminator, g_opt, d_opt, lr, hr, adv_weight, content_loss):
-        def bce(logits, label):
-            return tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(tf.fill(tf.shape(logits), label), logits))
-
         def generator_loss(sr, fake_logits):
-            adversarial = bce(fake_logits, 1.0) if non_saturating else -bce(fake_logits, 0.0)
-            content = tf.reduce_mean(tf.square((2.0 if paper_range else 1.0) * (sr - hr)))
+            # Saturating: minimise log(1 - D) = -softplus(z) instead of -log D.
+            adversarial = (
+                generator_adversarial_loss(fake_logits)
+                if non_saturating
+                else -tf.reduce_mean(tf.nn.softplus(fake_logits))
+            )
+            content = pixel_mse(sr, hr) if paper_range else tf.reduce_mean(tf.square(sr - hr))
             return content + (adv_weight if weighted else 1.0) * adversarial, content, adversarial
 
+        n = tf.shape(hr)[0]
         d_vars, g_vars = discriminator.trainable_variables, generator.trainable_variables
         with tf.GradientTape() as g_tape:
             sr = generator(lr, training=True)
             with g_tape.stop_recording():
                 with tf.GradientTape() as d_tape:
                     logits = discriminator(tf.concat([hr, tf.stop_gradient(sr)], 0), training=True)
-                    d_loss = bce(logits[:2], 1.0) + bce(logits[2:], 0.0)
+                    d_loss = discriminator_loss(logits[:n], logits[n:])
                 if d_first:
                     d_opt.apply(d_tape.gradient(d_loss, d_vars), d_vars)
-            fake = discriminator(tf.concat([hr, sr], 0), training=True)[2:]
-            loss, content, adversarial = generator_loss(sr, fake)
+            loss, content, adversarial = generator_loss(sr, discriminator(tf.concat([hr, sr], 0), training=True)[n:])
         g_opt.apply(g_tape.gradient(loss, g_vars), g_vars)
         if not d_first:
             d_opt.apply(d_tape.gradient(d_loss, d_vars), d_vars)
         return {"loss": loss, "content": content, "adversarial": adversarial, "d_loss": d_loss,
-                "d_real": tf.reduce_mean(tf.sigmoid(logits[:2])), "d_fake": tf.reduce_mean(tf.sigmoid(logits[2:]))}  # fmt: skip
+                "d_real": tf.reduce_mean(tf.sigmoid(logits[:n])), "d_fake": tf.reduce_mean(tf.sigmoid(logits[n:]))}  # fmt: skip
 
     return step
 
