@@ -1,7 +1,7 @@
 """``srlib bench``: milliseconds per training step against plain eager Keras, or, with ``--upscale``,
-inference megapixels per second and peak memory.
+inference megapixels per second and peak memory; ``--input-data``: real against synthetic input.
 
-The measurements are :mod:`srlib.bench.train_step` and :mod:`srlib.bench.upscale`; this
+The measurements are :mod:`srlib.bench.train_step`, :mod:`srlib.bench.upscale`, :mod:`srlib.bench.input_rate`; this
 module parses, warns about bf16 on a CPU without bfloat16 units, and prints the report.
 """
 
@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from srlib.bench.input_rate import input_rate_report, run_input_bench
 from srlib.bench.train_step import bench_report, run_bench
 from srlib.bench.upscale import parse_model_list, run_upscale_bench, upscale_bench_report
 from srlib.bench.versus import VERSUS_MODELS, run_versus, versus_report
@@ -41,6 +42,15 @@ def _inference(args: argparse.Namespace) -> dict:
     return result
 
 
+def _input_rate(args: argparse.Namespace) -> dict:
+    result = run_input_bench(
+        args.input_data, args.model, args.scale, batch_size=args.batch_size, lr_patch=args.lr_patch,
+        steps=args.steps, rounds=args.rounds,
+    )  # fmt: skip
+    print(input_rate_report(result))
+    return result
+
+
 def _versus(args: argparse.Namespace) -> dict:
     models = tuple(m.strip() for m in args.versus_pytorch.split(",")) if args.versus_pytorch != "all" else None
     result = run_versus(models or tuple(VERSUS_MODELS), steps=args.steps // 2 or 1)
@@ -52,6 +62,8 @@ def run(args: argparse.Namespace) -> int:
     """Time what was asked and print the report; with ``--json``, the figures as one JSON object last."""
     if args.versus_pytorch is not None:
         return finish(args, _versus(args))
+    if args.input_data is not None:
+        return finish(args, _input_rate(args))
     return finish(args, _training_step(args) if args.upscale is None else _inference(args))
 
 
@@ -95,5 +107,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="srlib's configurations against PyTorch's, side by side (needs the bench extra; "
         "default: srcnn,fsrcnn,espcn,srresnet at issue 23's batches)",
     )
+    parser.add_argument(
+        "--input-data",
+        nargs="?",
+        const="T91",
+        metavar="DATASET",
+        help="train --model on real patches of DATASET (default T91) and on one synthetic batch, in alternating "
+        "rounds: is the input pipeline keeping up (target: 95%% of the synthetic step rate)?",
+    )
+    parser.add_argument("--rounds", type=int, default=8, help="--input-data: alternating rounds (default 8)")
     add_json_flag(parser)
     parser.set_defaults(run=run)

@@ -211,3 +211,27 @@ def test_real_degradation_makes_each_lr_patch_from_its_hr_patch_seeded_by_step()
         training_dataset(_hr_images(), degradation="real", input_mode="bicubic", **options)
     with pytest.raises(SRLibError, match=r"unknown degradation 'blur'"):
         training_dataset(_hr_images(), degradation="blur", **options)
+
+
+def test_the_xla_compiled_gather_cuts_the_same_pixels_as_tensorflows_gather_for_every_flip():
+    import tensorflow as tf
+
+    from srlib.data.pipeline import _compiled_gather, _gather_patches
+
+    rng = np.random.default_rng(5)
+    images = [rng.random((13, 17), dtype=np.float32), rng.random((9, 11), dtype=np.float32)]
+    flat = tf.constant(np.concatenate([image.ravel() for image in images]))
+    offset, width = tf.constant([0, 13 * 17], tf.int64), tf.constant([17, 11], tf.int64)
+    image = tf.constant([0, 1, 0, 1, 0, 1, 0, 1], tf.int64)
+    top, left = tf.constant([0, 4, 8, 1, 3, 0, 2, 4], tf.int64), tf.constant([12, 6, 0, 2, 9, 1, 5, 0], tf.int64)
+    code = tf.range(8, dtype=tf.int64)
+    compiled = _compiled_gather(flat, offset, width, image, top, left, 5, code).numpy()
+    plain = _gather_patches(flat, offset, width, image, top, left, 5, code).numpy()
+    np.testing.assert_array_equal(compiled, plain)
+    for k in range(8):
+        patch = images[int(image[k])][int(top[k]) : int(top[k]) + 5, int(left[k]) : int(left[k]) + 5]
+        if k & 1:
+            patch = patch[:, ::-1]
+        if k & 2:
+            patch = patch[::-1]
+        np.testing.assert_array_equal(compiled[k], patch.T if k & 4 else patch)
