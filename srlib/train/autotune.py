@@ -13,7 +13,8 @@ GPU (XLA), a bfloat16 model (no XLA: it bypasses oneDNN's bfloat16 kernels), a d
 strategy, a model that trains itself (SRGAN), or a run shorter than :data:`MIN_RUN_STEPS` steps.
 ``SRLIB_TUNE=off`` turns it off everywhere; ``jit_compile=True``/``False`` (a recipe's
 ``jit_compile`` key) is never second-guessed. Precision is not tuned: it changes the numbers a
-model learns, so it stays the recipe's or the caller's choice.
+model learns, so it stays the recipe's or the caller's choice. Steps per call and threads were timed
+too (docs/performance.md): the engine's 25 and TensorFlow's default threads were already the fastest.
 """
 
 from __future__ import annotations
