@@ -67,6 +67,11 @@ def run(args: argparse.Namespace) -> int:
     return finish(args, _training_step(args) if args.upscale is None else _inference(args))
 
 
+def _add_mode(parser: argparse.ArgumentParser, flag: str, default_value: str, metavar: str, help_text: str) -> None:
+    """A flag that switches ``bench`` to another measurement, with an optional value (``default_value`` if bare)."""
+    parser.add_argument(flag, nargs="?", const=default_value, metavar=metavar, help=help_text)
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``bench [--model M] [--scale S] ... [--upscale [MODEL:SCALE,...]] [--json]``."""
     parser = subparsers.add_parser(
@@ -88,31 +93,31 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default="float32",
         help="our configuration in bfloat16 mixed precision (fast on CPUs with AMX/AVX512-BF16)",
     )
-    parser.add_argument(
+    _add_mode(
+        parser,
         "--upscale",
-        nargs="?",
-        const="default",
-        metavar="MODEL:SCALE,...",
-        help="time srlib.upscale instead: output MP/s and peak memory, tiled and untiled "
+        "default",
+        "MODEL:SCALE,...",
+        "time srlib.upscale instead: output MP/s and peak memory, tiled and untiled "
         "(default: fsrcnn:3,espcn:3,srresnet:4)",
     )
     parser.add_argument("--size", type=int, default=256, help="--upscale: side of the random LR image (default 256)")
     parser.add_argument("--tile", type=int, default=128, help="--upscale: LR tile side of the tiled runs (default 128)")
     parser.add_argument("--repeats", type=int, default=2, help="--upscale: timed runs per configuration (default 2)")
-    parser.add_argument(
+    _add_mode(
+        parser,
         "--versus-pytorch",
-        nargs="?",
-        const="all",
-        metavar="MODEL,...",
-        help="srlib's configurations against PyTorch's, side by side (needs the bench extra; "
+        "all",
+        "MODEL,...",
+        "srlib's configurations against PyTorch's, side by side (needs the bench extra; "
         "default: srcnn,fsrcnn,espcn,srresnet at issue 23's batches)",
     )
-    parser.add_argument(
+    _add_mode(
+        parser,
         "--input-data",
-        nargs="?",
-        const="T91",
-        metavar="DATASET",
-        help="train --model on real patches of DATASET (default T91) and on one synthetic batch, in alternating "
+        "T91",
+        "DATASET",
+        "train --model on real patches of DATASET (default T91) and on one synthetic batch, in alternating "
         "rounds: is the input pipeline keeping up (target: 95%% of the synthetic step rate)?",
     )
     parser.add_argument("--rounds", type=int, default=8, help="--input-data: alternating rounds (default 8)")
