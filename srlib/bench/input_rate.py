@@ -73,7 +73,7 @@ def run_input_bench(
                             input_mode=input_mode, channels=channels)  # fmt: skip
     inputs, targets = next(iter(real))
     synthetic = steady_input(tf.data.Dataset.from_tensors((inputs.numpy(), targets.numpy())).repeat())
-    multipliers = {"deconvolution": 0.1} if name.startswith("fsrcnn") else None
+    multipliers = getattr(network, "DECONV_LR_MULTIPLIER", None)  # FSRCNN sec. 3.3: the last layer at 0.1x
     compile_for_training(network, lr_multipliers=multipliers, jit_compile=jit_compile, steps_per_execution=spe)
     for dataset in (real, synthetic):  # compile and warm up on both
         _seconds_per_step(network, dataset, spe)

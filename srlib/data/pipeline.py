@@ -209,14 +209,14 @@ def prepare_training_images(
 def _gather_patches(flat, offset, width, image, top, left, size: int, code=None):
     """``(B, size, size, C)`` patches at ``(top, left)`` of images ``image`` from one flat ``(pixels, C)`` buffer.
 
-    Compiled with XLA (:data:`_compiled_gather`): TensorFlow's own gather kernel took 1.4 ms for the
-    139k pixels of an FSRCNN x3 batch, XLA's 0.6 ms, so real data trains at 97-99 % of the synthetic
-    step rate instead of 93 % (``srlib bench --input-data``, docs/performance.md); the same pixels.
-
     With ``code`` each patch comes out flipped/rotated as :func:`_dihedral` would make it, at no
     extra cost: the transform is applied to the gather's indices, not to the pixels. Output pixel
     ``(i, j)`` reads source row ``r(i)`` and column ``c(j)`` (``r(j)``, ``c(i)`` when transposed), so
     the flat index is a sum of a term along ``i`` and one along ``j``, each only ``(B, size)``.
+
+    The sampler calls it compiled with XLA (:data:`_compiled_gather`, the same pixels): TensorFlow's own
+    gather kernel took 1.4 ms for the 139k pixels of an FSRCNN x3 batch, XLA's 0.6 ms, which took real
+    data from 91 % to about 95 % of the synthetic step rate (``srlib bench --input-data``, docs/performance.md).
     """
     steps = tf.range(size, dtype=tf.int64)[None, :]
     code = tf.zeros_like(top, tf.int64) if code is None else tf.cast(code, tf.int64)

@@ -4,8 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import tensorflow as tf
 
-from srlib.data.pipeline import _degrade_patches, prepare_training_images, training_dataset
+from srlib.data.pipeline import (
+    _compiled_gather,
+    _degrade_patches,
+    _gather_patches,
+    prepare_training_images,
+    training_dataset,
+)
 from srlib.errors import SRLibError
 from srlib.image.color import rgb2y
 from srlib.image.crop import modcrop
@@ -214,10 +221,6 @@ def test_real_degradation_makes_each_lr_patch_from_its_hr_patch_seeded_by_step()
 
 
 def test_the_xla_compiled_gather_cuts_the_same_pixels_as_tensorflows_gather_for_every_flip():
-    import tensorflow as tf
-
-    from srlib.data.pipeline import _compiled_gather, _gather_patches
-
     rng = np.random.default_rng(5)
     images = [rng.random((13, 17), dtype=np.float32), rng.random((9, 11), dtype=np.float32)]
     flat = tf.constant(np.concatenate([image.ravel() for image in images]))
